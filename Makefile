@@ -1,0 +1,36 @@
+# Two commands for a fresh machine: `make demo` and `make test`.
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+# PyTorch builds: these two are on the local disk of our dev/CI machines; override elsewhere,
+# e.g. `make TORCH="torch torchvision --index-url https://download.pytorch.org/whl/cpu" test`.
+TORCH  ?= torch==2.14.1 torchvision==0.29.1
+STAMP  := $(VENV)/.installed
+
+.PHONY: setup data demo test test-all bench clean
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml
+	python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q $(TORCH)
+	$(PY) -m pip install -q -e ".[test]"
+	touch $(STAMP)
+
+data:
+	@bash scripts/ensure-data.sh
+
+demo: setup data
+	$(VENV)/bin/gankit train --config configs/demo.yaml --out runs/demo --overwrite
+
+test: setup data
+	$(PY) -m pytest -q
+
+test-all: setup data
+	$(PY) -m pytest -q -m ""
+
+bench: setup data
+	$(PY) bench/train_speed.py
+
+clean:
+	rm -rf $(VENV) runs .pytest_cache

@@ -1,0 +1,14 @@
+"""gankit: train, evaluate, compare and explore GANs.
+
+>>> import gankit
+>>> run = gankit.train(model="gan", dataset="ring8", steps=2000, out="runs/ring8-gan")
+>>> gankit.load_run("runs/ring8-gan").sample(16)
+"""
+
+__version__ = "0.1.0"
+
+from .api import Run, load_run, train  # noqa: E402
+from .config import TrainConfig  # noqa: E402
+from .errors import GankitError  # noqa: E402
+
+__all__ = ["GankitError", "Run", "TrainConfig", "load_run", "train", "__version__"]

@@ -1,0 +1,236 @@
+"""The Python API: ``train()``, ``load_run()`` and :class:`Run`.
+
+A run is a folder (see DESIGN.md): ``config.yaml`` holds the resolved training config, the data
+spec and the runtime choices, so :func:`load_run` can rebuild the generator and sample from it
+on another machine without the dataset or any training code path.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import platform
+import shutil
+from pathlib import Path
+
+import torch
+import yaml
+
+from . import __version__
+from .checkpoint import load_checkpoint
+from .config import TrainConfig, load_yaml
+from .data import Dataset, DataSpec, get_dataset, to_uint8
+from .distributed import is_main_process
+from .engine import Trainer
+from .errors import GankitError
+from .models import build_recipe, get_model, resolve
+from .precision import resolve_device, resolve_precision
+
+DEFAULT_STEPS = 2000
+#: fields a resume may change; everything else comes from the run's config.yaml
+RESUMABLE_OVERRIDES = ("steps", "epochs", "sample_every", "checkpoint_every", "log_every", "keep_checkpoints")
+
+
+class Run:
+    """A trained (or training) run folder."""
+
+    def __init__(self, path: str | Path, config: TrainConfig, spec: DataSpec, runtime: dict | None = None):
+        self.path = Path(path)
+        self.config = config
+        self.spec = spec
+        self.runtime = runtime or {}
+        self._generator = None
+        self._latent = None
+        self.step = None
+
+    @property
+    def generator(self) -> torch.nn.Module:
+        if self._generator is None:
+            self._load_generator()
+        return self._generator
+
+    def _load_generator(self) -> None:
+        state = load_checkpoint(self.path / "checkpoints" / "last.pt")
+        if state.get("model") != self.config.model:
+            raise GankitError(f"checkpoint in {self.path} is from model {state.get('model')!r}, but config.yaml "
+                              f"says {self.config.model!r} (restore the matching config.yaml or retrain)")
+        recipe = build_recipe(self.config, self.spec)
+        _load_strict(recipe.generator, state["G"], self.path)
+        _load_strict(recipe.objective, state["objective"], self.path)
+        self._generator = recipe.generator.eval()
+        self._latent = recipe.objective.latent
+        self.step = int(state["step"])
+
+    @torch.no_grad()
+    def sample(self, n: int, seed: int | None = None, labels: torch.Tensor | int | None = None,
+               batch_size: int = 500, device: str = "cpu") -> torch.Tensor:
+        """``n`` samples: uint8 (N, C, H, W) images, or float (N, dim) points.
+
+        ``seed`` makes the draw reproducible; ``labels`` (one class or one per sample) conditions
+        a class-conditional model. Unconditional models ignore labels.
+        """
+        if n <= 0:
+            raise GankitError(f"--n must be a positive integer, not {n}")
+        G = self.generator.to(device)
+        gen = torch.Generator().manual_seed(seed) if seed is not None else None
+        if isinstance(labels, int):
+            labels = torch.full((n,), labels, dtype=torch.long)
+        out = []
+        for start in range(0, n, batch_size):
+            m = min(batch_size, n - start)
+            z = self._latent.sample(m, "cpu", generator=gen).to(device)
+            y = labels[start:start + m].to(device) if labels is not None else None
+            x = G(z, y).float()
+            out.append(to_uint8(x).cpu() if self.spec.kind == "image" else x.cpu())
+        return torch.cat(out)
+
+    def metrics(self) -> list[dict]:
+        """The records of ``metrics.jsonl``, oldest first."""
+        path = self.path / "metrics.jsonl"
+        if not path.is_file():
+            return []
+        return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+    def __repr__(self) -> str:
+        return f"Run({str(self.path)!r}, model={self.config.model!r}, dataset={self.spec.name!r})"
+
+
+def _load_strict(module: torch.nn.Module, state: dict, run_path: Path) -> None:
+    try:
+        module.load_state_dict(state)
+    except RuntimeError:
+        raise GankitError(f"checkpoint in {run_path} does not match the networks config.yaml describes "
+                          "(it is from another model or settings; retrain or restore its config.yaml)") from None
+
+
+def load_run(path: str | Path) -> Run:
+    """Open a run folder written by :func:`train`."""
+    path = Path(path)
+    if not path.is_dir():
+        raise GankitError(f"run folder {path} does not exist (check the path)")
+    cfg_file = path / "config.yaml"
+    if not cfg_file.is_file():
+        raise GankitError(f"{path} has no config.yaml (is it a gankit run folder?)")
+    data = load_yaml(cfg_file)
+    try:
+        config = TrainConfig.from_dict(data["train"], source=str(cfg_file))
+        spec = DataSpec.from_dict(data["data"])
+    except (KeyError, TypeError):
+        raise GankitError(f"{cfg_file} is incomplete (it needs 'train' and 'data' sections; restore it)") from None
+    return Run(path, config, spec, data.get("runtime"))
+
+
+def _steps_for(cfg: TrainConfig, dataset: Dataset, n_critic: int) -> int:
+    if cfg.epochs is not None:
+        batches = len(dataset) // cfg.batch_size
+        return max(1, math.ceil(cfg.epochs * batches / n_critic))
+    return cfg.steps or DEFAULT_STEPS
+
+
+def _prepare_folder(out: Path, overwrite: bool) -> None:
+    if out.exists() and not out.is_dir():
+        raise GankitError(f"--out {out} is a file (choose a folder name)")
+    if out.is_dir() and any(out.iterdir()):
+        if not overwrite:
+            raise GankitError(f"run folder {out} already exists (use --resume {out} to continue it, "
+                              "--overwrite to replace it, or another --out)")
+        if not (out / "config.yaml").is_file():
+            raise GankitError(f"refusing to --overwrite {out}: it is not a gankit run folder (choose another --out)")
+        shutil.rmtree(out)
+    out.mkdir(parents=True, exist_ok=True)
+
+
+def train(config: TrainConfig | dict | str | Path | None = None, *, out: str | Path | None = None,
+          resume: str | Path | None = None, overwrite: bool = False, quiet: bool = False,
+          data: Dataset | None = None, **overrides) -> Run:
+    """Train a model and return its :class:`Run`.
+
+    ``config`` is a TrainConfig, a dict, or a YAML file; keyword ``overrides`` take precedence
+    (e.g. ``train(model="gan", dataset="ring8", steps=2000, out="runs/x")``). With ``resume``,
+    the run's own config is used and only ``steps``/``epochs`` and output cadences may change.
+    ``data`` passes an in-memory :class:`Dataset` instead of loading ``config.dataset``.
+    """
+    if resume is not None:
+        return _resume(Path(resume), quiet, data, overrides)
+    if isinstance(config, (str, Path)):
+        cfg_dict = load_yaml(config)
+        cfg_dict = cfg_dict.get("train", cfg_dict) if isinstance(cfg_dict.get("train"), dict) else cfg_dict
+        source = str(config)
+    elif isinstance(config, TrainConfig):
+        cfg_dict, source = config.to_dict(), "config"
+    else:
+        cfg_dict, source = dict(config or {}), "config"
+    cfg_dict.update({k: v for k, v in overrides.items() if v is not None})
+    cfg = TrainConfig.from_dict(cfg_dict, source=source).validate()
+    if out is None:
+        raise GankitError("no run folder given (pass --out DIR)")
+    out = Path(out)
+    get_model(cfg.model)  # unknown model: fail before loading data
+    dataset = data
+    if dataset is None:
+        dataset = get_dataset(cfg.dataset, "train", cfg.data_root, cfg.image_size, cfg.channels)
+    cfg = resolve(cfg, dataset.spec)
+    device = resolve_device(cfg.device)
+    precision = resolve_precision(cfg.precision, device)
+    torch.manual_seed(cfg.seed)
+    recipe = build_recipe(cfg, dataset.spec)
+    steps = _steps_for(cfg, dataset, recipe.n_critic)
+    cfg.steps = steps
+    if is_main_process():
+        _prepare_folder(out, overwrite)
+    runtime = {"device": str(device), "precision": precision.name, "precision_reason": precision.reason,
+               "torch": str(torch.__version__), "gankit": __version__, "python": platform.python_version(),
+               "dataset_size": len(dataset)}
+    if is_main_process():
+        _write_config(out, cfg, dataset.spec, runtime)
+    trainer = Trainer(cfg, recipe, dataset, out, device, precision, quiet)
+    trainer.fit(steps)
+    return Run(out, cfg, dataset.spec, runtime)
+
+
+def _write_config(out: Path, cfg: TrainConfig, spec: DataSpec, runtime: dict) -> None:
+    doc = {"train": cfg.to_dict(), "data": spec.to_dict(), "runtime": runtime}
+    tmp = out / ".config.yaml.tmp"
+    tmp.write_text(yaml.safe_dump(doc, sort_keys=False))
+    tmp.replace(out / "config.yaml")
+
+
+def _resume(path: Path, quiet: bool, dataset: Dataset | None, overrides: dict) -> Run:
+    run = load_run(path)
+    bad = sorted(k for k, v in overrides.items() if v is not None and k not in RESUMABLE_OVERRIDES)
+    if bad:
+        raise GankitError(f"--{bad[0].replace('_', '-')} cannot change when resuming (only --steps, --epochs "
+                          "and output cadences can; start a new run to change the rest)")
+    state = load_checkpoint(path / "checkpoints" / "last.pt")
+    if state.get("model") != run.config.model:
+        raise GankitError(f"checkpoint in {path} is from model {state.get('model')!r}, not {run.config.model!r} "
+                          "(restore the matching config.yaml or start a new run)")
+    cfg = run.config
+    for key, value in overrides.items():
+        if value is not None:
+            setattr(cfg, key, value)
+    cfg.validate()
+    if dataset is None:
+        dataset = get_dataset(cfg.dataset, "train", cfg.data_root, cfg.image_size, cfg.channels)
+    if dataset.spec.shape != run.spec.shape:
+        raise GankitError(f"the dataset now has shape {dataset.spec.shape}, the run was trained on "
+                          f"{run.spec.shape} (point --data-root at the original data)")
+    device = resolve_device(cfg.device)
+    precision = resolve_precision(run.runtime.get("precision", cfg.precision), device)
+    torch.manual_seed(cfg.seed)
+    recipe = build_recipe(cfg, run.spec)
+    if overrides.get("epochs") is not None:
+        cfg.steps = _steps_for(cfg, dataset, recipe.n_critic)
+    elif overrides.get("steps") is None:
+        raise GankitError("--resume needs the new total step count (pass --steps N, larger than the current step)")
+    if cfg.steps <= int(state["step"]):
+        raise GankitError(f"the run is already at step {state['step']} (pass --steps larger than that to continue)")
+    trainer = Trainer(cfg, recipe, dataset, path, device, precision, quiet)
+    try:
+        trainer.load_state_dict(state)
+    except (RuntimeError, KeyError, ValueError):
+        raise GankitError(f"checkpoint in {path} does not match its config.yaml (restore the matching files)") from None
+    if is_main_process():
+        _write_config(path, cfg, run.spec, run.runtime)
+    trainer.fit(cfg.steps)
+    return Run(path, cfg, run.spec, run.runtime)

@@ -1,0 +1,75 @@
+"""Checkpoints: written atomically, read safely.
+
+Atomic: the state is written to a temporary file in the same folder, flushed to disk, then
+renamed over the target, so a crash or a full disk mid-write never destroys the previous good
+checkpoint. Safe: files are read with ``weights_only=True``, so loading a checkpoint cannot run
+code; that is why a checkpoint holds only tensors, numbers, strings, lists and dicts.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import shutil
+from pathlib import Path
+
+import torch
+
+from .errors import GankitError
+
+FORMAT = "gankit-checkpoint-1"
+
+
+def save_atomic(state: dict, path: str | Path) -> None:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    try:
+        with open(tmp, "wb") as f:
+            torch.save(state, f)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+    _fsync_dir(path.parent)
+
+
+def _fsync_dir(folder: Path) -> None:
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def snapshot(src: str | Path, dst: str | Path) -> None:
+    """Keep a copy of a checkpoint under another name (a hard link when the filesystem allows)."""
+    src, dst = Path(src), Path(dst)
+    if dst.exists():
+        dst.unlink()
+    try:
+        os.link(src, dst)
+    except OSError:
+        shutil.copyfile(src, dst)
+
+
+def load_checkpoint(path: str | Path, map_location="cpu") -> dict:
+    path = Path(path)
+    if not path.is_file():
+        raise GankitError(f"no checkpoint at {path} (train the run first, or pick a run folder with checkpoints/last.pt)")
+    try:
+        state = torch.load(path, map_location=map_location, weights_only=True)
+    except (RuntimeError, pickle.UnpicklingError, EOFError, ValueError, OSError) as e:
+        first = str(e).strip().splitlines()[0][:120] if str(e).strip() else type(e).__name__
+        raise GankitError(f"checkpoint {path} is corrupt or not a gankit checkpoint ({first}); "
+                          "use another snapshot from checkpoints/") from None
+    if not isinstance(state, dict) or state.get("format") != FORMAT:
+        raise GankitError(f"{path} is not a gankit checkpoint (expected format {FORMAT})")
+    return state

@@ -1,0 +1,124 @@
+"""Training configuration: one dataclass, loadable from YAML, validated with one-line errors.
+
+Fields left as ``None`` take the model recipe's default (the paper's values); the run folder's
+``config.yaml`` stores the fully resolved config, so a run can always be rebuilt from it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, fields
+from pathlib import Path
+
+import yaml
+
+from .errors import GankitError
+
+PRECISIONS = ("auto", "fp32", "bf16", "fp16")
+DEVICES = ("auto", "cpu", "cuda")
+OPTIMIZERS = ("adam", "rmsprop", "sgd")
+
+
+@dataclass
+class TrainConfig:
+    # what to train
+    model: str = "dcgan"
+    dataset: str = "fashion-mnist"
+    data_root: str | None = None
+    image_size: int | None = None
+    channels: int | None = None
+    # how long: ``steps`` counts generator updates; ``epochs`` (if given) sets steps from the data size
+    steps: int | None = None
+    epochs: float | None = None
+    batch_size: int = 64
+    # model and optimizer; None = the recipe's (paper's) default
+    arch: str | None = None
+    width: int | None = None
+    z_dim: int | None = None
+    g_loss: str | None = None
+    n_critic: int | None = None
+    optim_g: str | None = None
+    optim_d: str | None = None
+    lr_g: float | None = None
+    lr_d: float | None = None
+    betas_g: list[float] | None = None
+    betas_d: list[float] | None = None
+    # engine
+    seed: int = 0
+    device: str = "auto"
+    precision: str = "fp32"
+    sample_every: int = 500
+    checkpoint_every: int = 1000
+    keep_checkpoints: int = 3
+    log_every: int = 50
+    grid_size: int = 64
+
+    def validate(self) -> "TrainConfig":
+        """Raise a one-line :class:`GankitError` for any value that cannot work."""
+        positive = ["batch_size", "sample_every", "checkpoint_every", "log_every", "grid_size"]
+        positive += [n for n in ("steps", "image_size", "width", "z_dim", "n_critic") if getattr(self, n) is not None]
+        for name in positive:
+            value = getattr(self, name)
+            if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
+                raise GankitError(f"{name.replace('_', '-')} must be a positive integer, not {value!r}")
+        if self.epochs is not None and not (isinstance(self.epochs, (int, float)) and self.epochs > 0):
+            raise GankitError(f"epochs must be a positive number, not {self.epochs!r}")
+        for name in ("lr_g", "lr_d"):
+            value = getattr(self, name)
+            if value is not None and not (isinstance(value, (int, float)) and value > 0):
+                raise GankitError(f"{name.replace('_', '-')} must be a positive number, not {value!r}")
+        if self.keep_checkpoints < 0:
+            raise GankitError(f"keep-checkpoints must be >= 0, not {self.keep_checkpoints}")
+        if self.precision not in PRECISIONS:
+            raise GankitError(f"unknown precision {self.precision!r} (use one of: {', '.join(PRECISIONS)})")
+        if self.device not in DEVICES and not str(self.device).startswith("cuda:"):
+            raise GankitError(f"unknown device {self.device!r} (use one of: {', '.join(DEVICES)})")
+        if self.channels not in (None, 1, 3):
+            raise GankitError(f"channels must be 1 or 3, not {self.channels!r}")
+        for name in ("optim_g", "optim_d"):
+            value = getattr(self, name)
+            if value is not None and value not in OPTIMIZERS:
+                raise GankitError(f"unknown optimizer {value!r} for {name.replace('_', '-')} "
+                                  f"(use one of: {', '.join(OPTIMIZERS)})")
+        return self
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def keys(cls) -> list[str]:
+        return [f.name for f in fields(cls)]
+
+    @classmethod
+    def from_dict(cls, d: dict, source: str = "config") -> "TrainConfig":
+        unknown = sorted(set(d) - set(cls.keys()))
+        if unknown:
+            raise GankitError(f"unknown config key {unknown[0]!r} in {source} "
+                              f"(valid keys: {', '.join(cls.keys())})")
+        return cls(**d)
+
+
+def load_yaml(path: str | Path) -> dict:
+    """Read a YAML mapping; a missing file or bad YAML is a one-line error."""
+    path = Path(path)
+    if not path.is_file():
+        raise GankitError(f"config file {path} not found (check the path)")
+    try:
+        data = yaml.safe_load(path.read_text())
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark else ""
+        raise GankitError(f"{path} is not valid YAML{where} (fix the syntax)") from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise GankitError(f"{path} must hold a mapping of config keys (e.g. 'model: dcgan')")
+    return data
+
+
+def load_config_file(path: str | Path) -> TrainConfig:
+    """A TrainConfig from a YAML file: either a plain mapping or a run's ``config.yaml``."""
+    data = load_yaml(path)
+    if "train" in data and isinstance(data["train"], dict):
+        data = data["train"]
+    return TrainConfig.from_dict(data, source=str(path))

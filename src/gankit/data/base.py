@@ -1,0 +1,151 @@
+"""The in-memory dataset every loader returns, and the batch sampler the Trainer draws from.
+
+Why in memory: the datasets a GAN toolkit trains on at laptop scale (MNIST-family, small image
+folders, 2D mixtures) fit in RAM as uint8, and drawing batches by index from one tensor avoids the
+per-image PIL/DataLoader work that dominates a small conv step on a CPU.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import torch
+
+
+@dataclass(frozen=True)
+class DataSpec:
+    """What a model needs to know about its data, and all a saved run needs to sample without it.
+
+    ``kind`` is ``"image"`` (uint8 NCHW, shown to the nets in [-1, 1]) or ``"points"``
+    (float32 N x dim, shown as is).
+    """
+
+    name: str
+    kind: str
+    shape: tuple[int, ...]  # per-sample shape: (C, H, W) for images, (dim,) for points
+    num_classes: int = 0
+    class_names: tuple[str, ...] = ()
+    extra: dict = field(default_factory=dict)  # e.g. the mode centres of a toy mixture
+
+    @property
+    def channels(self) -> int:
+        return self.shape[0] if self.kind == "image" else 0
+
+    @property
+    def image_size(self) -> int:
+        return self.shape[-1] if self.kind == "image" else 0
+
+    def to_dict(self) -> dict:
+        return {
+            "name": self.name,
+            "kind": self.kind,
+            "shape": list(self.shape),
+            "num_classes": self.num_classes,
+            "class_names": list(self.class_names),
+            "extra": self.extra,
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "DataSpec":
+        return cls(
+            name=d["name"],
+            kind=d["kind"],
+            shape=tuple(d["shape"]),
+            num_classes=int(d.get("num_classes", 0)),
+            class_names=tuple(d.get("class_names", ())),
+            extra=dict(d.get("extra") or {}),
+        )
+
+
+@dataclass
+class Dataset:
+    """Samples and optional integer labels, kept whole in memory.
+
+    ``data`` is uint8 (N, C, H, W) for images and float32 (N, dim) for points.
+    """
+
+    spec: DataSpec
+    data: torch.Tensor
+    labels: torch.Tensor | None = None
+
+    def __len__(self) -> int:
+        return self.data.shape[0]
+
+    def to_model(self, x: torch.Tensor) -> torch.Tensor:
+        """A raw batch as the nets see it: images scaled to [-1, 1], points unchanged."""
+        return to_model_space(x, self.spec)
+
+    def subset(self, n: int, seed: int = 0) -> "Dataset":
+        """A random subset of ``n`` samples (all of them when ``n >= len``), for quick tests and evals."""
+        if n >= len(self):
+            return self
+        idx = torch.randperm(len(self), generator=torch.Generator().manual_seed(seed))[:n]
+        labels = self.labels[idx] if self.labels is not None else None
+        return Dataset(self.spec, self.data[idx], labels)
+
+
+def to_model_space(x: torch.Tensor, spec: DataSpec) -> torch.Tensor:
+    if spec.kind == "image":
+        return x.float().div_(127.5).sub_(1.0)
+    return x.float()
+
+
+def to_uint8(x: torch.Tensor) -> torch.Tensor:
+    """Generator output in [-1, 1] to uint8 images (values outside the range are clipped)."""
+    return ((x.detach().float().clamp(-1, 1) + 1) * 127.5).round_().to(torch.uint8)
+
+
+class BatchSampler:
+    """Draws batches by index from a dataset moved once to the training device.
+
+    Each epoch is a fresh permutation from the sampler's own ``torch.Generator``; its state and
+    position are part of a checkpoint, so a resumed run sees exactly the batches it would have.
+    """
+
+    def __init__(self, dataset: Dataset, batch_size: int, device: torch.device, seed: int):
+        if len(dataset) < batch_size:
+            from ..errors import GankitError
+
+            raise GankitError(
+                f"the dataset has {len(dataset)} samples, fewer than one batch of {batch_size} "
+                "(lower --batch-size)"
+            )
+        self.dataset = dataset
+        self.batch_size = batch_size
+        self.device = device
+        self.data = dataset.data.to(device)
+        self.labels = dataset.labels.to(device) if dataset.labels is not None else None
+        self.generator = torch.Generator().manual_seed(seed)
+        self.epoch = 0
+        self.position = 0
+        self._order = torch.randperm(len(dataset), generator=self.generator)
+
+    @property
+    def batches_per_epoch(self) -> int:
+        return len(self.dataset) // self.batch_size
+
+    def next(self) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """The next batch, scaled for the nets, and its labels (or None). Drops the last partial batch."""
+        if self.position + self.batch_size > len(self._order):
+            self.epoch += 1
+            self.position = 0
+            self._order = torch.randperm(len(self.dataset), generator=self.generator)
+        idx = self._order[self.position : self.position + self.batch_size].to(self.device)
+        self.position += self.batch_size
+        x = to_model_space(self.data.index_select(0, idx), self.dataset.spec)
+        y = self.labels.index_select(0, idx) if self.labels is not None else None
+        return x, y
+
+    def state_dict(self) -> dict:
+        return {
+            "generator": self.generator.get_state(),
+            "epoch": self.epoch,
+            "position": self.position,
+            "order": self._order.clone(),
+        }
+
+    def load_state_dict(self, state: dict) -> None:
+        self.generator.set_state(state["generator"])
+        self.epoch = int(state["epoch"])
+        self.position = int(state["position"])
+        self._order = state["order"].clone()

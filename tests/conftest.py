@@ -1,0 +1,22 @@
+import pytest
+import torch
+
+from gankit.data import get_dataset
+
+
+@pytest.fixture(scope="session")
+def fashion_train():
+    """Fashion-MNIST train split (installed by `make test` via Debian's dataset-fashion-mnist)."""
+    return get_dataset("fashion-mnist", "train")
+
+
+@pytest.fixture(scope="session")
+def fashion_small(fashion_train):
+    return fashion_train.subset(4000, seed=0)
+
+
+@pytest.fixture(autouse=True)
+def _fixed_threads():
+    # The suite targets 2 cores; keep torch from oversubscribing when pytest runs in parallel.
+    torch.set_num_threads(max(1, min(2, torch.get_num_threads())))
+    yield
