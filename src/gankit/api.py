@@ -17,6 +17,7 @@ import torch
 import yaml
 
 from . import __version__
+from .callbacks import build_callbacks
 from .checkpoint import load_checkpoint
 from .config import TrainConfig, load_yaml
 from .data import Dataset, DataSpec, get_dataset, to_uint8
@@ -142,16 +143,17 @@ def _prepare_folder(out: Path, overwrite: bool) -> None:
 
 def train(config: TrainConfig | dict | str | Path | None = None, *, out: str | Path | None = None,
           resume: str | Path | None = None, overwrite: bool = False, quiet: bool = False,
-          data: Dataset | None = None, **overrides) -> Run:
+          data: Dataset | None = None, callbacks: list | None = None, **overrides) -> Run:
     """Train a model and return its :class:`Run`.
 
     ``config`` is a TrainConfig, a dict, or a YAML file; keyword ``overrides`` take precedence
     (e.g. ``train(model="gan", dataset="ring8", steps=2000, out="runs/x")``). With ``resume``,
     the run's own config is used and only ``steps``/``epochs`` and output cadences may change.
-    ``data`` passes an in-memory :class:`Dataset` instead of loading ``config.dataset``.
+    ``data`` passes an in-memory :class:`Dataset` instead of loading ``config.dataset``;
+    ``callbacks`` adds :class:`gankit.engine.Callback` objects to those the config asks for.
     """
     if resume is not None:
-        return _resume(Path(resume), quiet, data, overrides)
+        return _resume(Path(resume), quiet, data, overrides, callbacks)
     if isinstance(config, (str, Path)):
         cfg_dict = load_yaml(config)
         cfg_dict = cfg_dict.get("train", cfg_dict) if isinstance(cfg_dict.get("train"), dict) else cfg_dict
@@ -183,7 +185,8 @@ def train(config: TrainConfig | dict | str | Path | None = None, *, out: str | P
                "dataset_size": len(dataset)}
     if is_main_process():
         _write_config(out, cfg, dataset.spec, runtime)
-    trainer = Trainer(cfg, recipe, dataset, out, device, precision, quiet)
+    callbacks = build_callbacks(cfg, out, dataset) + list(callbacks or [])
+    trainer = Trainer(cfg, recipe, dataset, out, device, precision, quiet, callbacks)
     trainer.fit(steps)
     return Run(out, cfg, dataset.spec, runtime)
 
@@ -195,7 +198,7 @@ def _write_config(out: Path, cfg: TrainConfig, spec: DataSpec, runtime: dict) ->
     tmp.replace(out / "config.yaml")
 
 
-def _resume(path: Path, quiet: bool, dataset: Dataset | None, overrides: dict) -> Run:
+def _resume(path: Path, quiet: bool, dataset: Dataset | None, overrides: dict, callbacks: list | None) -> Run:
     run = load_run(path)
     bad = sorted(k for k, v in overrides.items() if v is not None and k not in RESUMABLE_OVERRIDES)
     if bad:
@@ -225,7 +228,8 @@ def _resume(path: Path, quiet: bool, dataset: Dataset | None, overrides: dict) -
         raise GankitError("--resume needs the new total step count (pass --steps N, larger than the current step)")
     if cfg.steps <= int(state["step"]):
         raise GankitError(f"the run is already at step {state['step']} (pass --steps larger than that to continue)")
-    trainer = Trainer(cfg, recipe, dataset, path, device, precision, quiet)
+    callbacks = build_callbacks(cfg, path, dataset) + list(callbacks or [])
+    trainer = Trainer(cfg, recipe, dataset, path, device, precision, quiet, callbacks)
     try:
         trainer.load_state_dict(state)
     except (RuntimeError, KeyError, ValueError):

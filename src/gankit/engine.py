@@ -29,10 +29,25 @@ from .viz import save_samples_picture
 SAMPLE_NOISE_OFFSET = 1_000_003  # fixed-noise seed = run seed + this, away from the training RNG
 
 
+class Callback:
+    """Something that watches training without being part of the game: periodic evaluation,
+    pitfall detectors, TensorBoard. ``on_log`` runs at every log step with the record about to be
+    written to metrics.jsonl (a callback may add keys to it, or raise to stop training);
+    ``on_end`` runs once after the last step."""
+
+    def on_log(self, trainer: "Trainer", record: dict) -> None:
+        pass
+
+    def on_end(self, trainer: "Trainer") -> None:
+        pass
+
+
 class Trainer:
     def __init__(self, cfg: TrainConfig, recipe: Recipe, dataset: Dataset, run_dir: Path,
-                 device: torch.device, precision: Precision, quiet: bool = False):
+                 device: torch.device, precision: Precision, quiet: bool = False,
+                 callbacks: list["Callback"] | None = None):
         self.cfg = cfg
+        self.callbacks = list(callbacks or [])
         self.spec = dataset.spec
         self.device = device
         self.precision = precision
@@ -108,6 +123,8 @@ class Trainer:
                 elapsed = now - window_start
                 self.train_seconds += elapsed
                 record = self._log_record(stats, elapsed, self.step_count - window_steps_start)
+                for cb in self.callbacks:
+                    cb.on_log(self, record)  # may add keys (eval metrics, alarms) before the record is written
                 if main:
                     self._append_metrics(record)
                     bar.set_postfix(d=f"{record['d_loss']:.3f}", g=f"{record['g_loss']:.3f}",
@@ -122,6 +139,8 @@ class Trainer:
         bar.close()
         if main:
             self.save_samples("final.png")
+        for cb in self.callbacks:
+            cb.on_end(self)
 
     # -- logging --------------------------------------------------------------------------
     def _accumulate(self, stats: dict[str, torch.Tensor]) -> None:

@@ -1,0 +1,38 @@
+"""Which training callbacks a config asks for.
+
+Features that watch training (``--eval-every``, pitfall alarms, ``--tensorboard``) register a
+factory here; :func:`build_callbacks` asks each factory whether the config wants it. The Trainer
+only sees :class:`gankit.engine.Callback` objects.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Callable
+
+from .config import TrainConfig
+from .data.base import Dataset
+from .engine import Callback
+
+CallbackFactory = Callable[[TrainConfig, Path, Dataset], "Callback | None"]
+FACTORIES: list[CallbackFactory] = []
+#: modules whose import registers factories (imported lazily: they may pull in heavy deps)
+PROVIDERS: list[str] = []
+
+
+def register_callback(factory: CallbackFactory) -> CallbackFactory:
+    FACTORIES.append(factory)
+    return factory
+
+
+def build_callbacks(cfg: TrainConfig, run_dir: Path, dataset: Dataset) -> list[Callback]:
+    import importlib
+
+    for module in PROVIDERS:
+        importlib.import_module(module)
+    callbacks = []
+    for factory in FACTORIES:
+        cb = factory(cfg, run_dir, dataset)
+        if cb is not None:
+            callbacks.append(cb)
+    return callbacks

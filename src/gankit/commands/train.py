@@ -1,0 +1,54 @@
+"""gankit train: train a model, or --resume a run."""
+
+from .argtypes import positive_float, positive_int
+
+NAME = "train"
+HELP = "train a model (or --resume a run)"
+
+#: flags that map one-to-one onto TrainConfig keys (None = not given on the command line)
+CONFIG_FLAGS = ("model", "dataset", "data_root", "image_size", "channels", "steps", "epochs", "batch_size",
+                "arch", "width", "z_dim", "g_loss", "n_critic", "lr_g", "lr_d", "seed", "device", "precision",
+                "sample_every", "checkpoint_every", "log_every")
+
+
+def add_arguments(t) -> None:
+    t.add_argument("--model", help="model name (see 'gankit models'); default dcgan")
+    t.add_argument("--dataset", help="fashion-mnist, mnist, ring8, grid25 or a folder of images")
+    t.add_argument("--data-root", help="folder holding the dataset files")
+    t.add_argument("--image-size", type=positive_int, help="resize images to N x N at load time")
+    t.add_argument("--channels", type=int, choices=(1, 3), help="convert images to 1 (gray) or 3 (RGB) channels")
+    t.add_argument("--steps", type=positive_int, help="generator updates in total (default 2000)")
+    t.add_argument("--epochs", type=positive_float, help="passes over the data (sets --steps)")
+    t.add_argument("--batch-size", type=positive_int)
+    t.add_argument("--arch", help="network: mlp or dcgan (model default otherwise)")
+    t.add_argument("--width", type=positive_int, help="network width (channels or hidden units)")
+    t.add_argument("--z-dim", type=positive_int)
+    t.add_argument("--g-loss", help="generator loss: non-saturating (default) or minimax")
+    t.add_argument("--n-critic", type=positive_int, help="D updates per G update")
+    t.add_argument("--lr-g", type=positive_float)
+    t.add_argument("--lr-d", type=positive_float)
+    t.add_argument("--seed", type=int)
+    t.add_argument("--device", help="auto, cpu or cuda")
+    t.add_argument("--precision", help="auto, fp32, bf16 or fp16 (CUDA)")
+    t.add_argument("--sample-every", type=positive_int, help="save a fixed-noise grid every N steps")
+    t.add_argument("--checkpoint-every", type=positive_int)
+    t.add_argument("--log-every", type=positive_int)
+    t.add_argument("--config", help="YAML file of config keys; flags override it")
+    t.add_argument("--out", help="run folder to create")
+    t.add_argument("--resume", metavar="RUN", help="continue this run from its last checkpoint")
+    t.add_argument("--overwrite", action="store_true", help="replace an existing run folder")
+    t.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
+def run(args) -> int:
+    from ..api import train
+
+    overrides = {k: getattr(args, k) for k in CONFIG_FLAGS}
+    if args.resume:
+        result = train(resume=args.resume, quiet=args.quiet, **overrides)
+    else:
+        result = train(args.config, out=args.out, overwrite=args.overwrite, quiet=args.quiet, **overrides)
+    picture = result.path / "samples" / "final.png"
+    print(f"run folder: {result.path}")
+    print(f"samples:    {picture}")
+    return 0
