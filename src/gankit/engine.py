@@ -92,7 +92,8 @@ class Trainer:
         stats["d_loss"] = d_loss.detach().float()
 
         with self.precision.autocast(self.device):
-            g_loss, g_stats = self.objective.generator_loss(self.G, self.D, self.cfg.batch_size, labels, self.device)
+            g_loss, g_stats = self.objective.generator_loss(self.G, self.D, self.cfg.batch_size, labels, self.device,
+                                                            real=real)
         self.opt_g.zero_grad(set_to_none=True)
         self.scaler.scale(g_loss).backward()
         if log:

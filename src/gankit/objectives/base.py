@@ -55,7 +55,8 @@ class Objective(nn.Module):
         raise NotImplementedError
 
     def generator_loss(self, G: nn.Module, D: nn.Module, batch_size: int, labels: torch.Tensor | None,
-                       device: torch.device) -> tuple[torch.Tensor, Stats]:
+                       device: torch.device, real: torch.Tensor | None = None) -> tuple[torch.Tensor, Stats]:
+        """``real`` is the last real batch D saw, for G losses that need it (e.g. feature matching)."""
         raise NotImplementedError
 
     def after_discriminator_step(self, D: nn.Module) -> None:

@@ -36,7 +36,7 @@ class MinimaxGAN(Objective):
             "d_fake": torch.sigmoid(fake_logits.detach().float()).mean(),
         }
 
-    def generator_loss(self, G, D, batch_size, labels, device):
+    def generator_loss(self, G, D, batch_size, labels, device, real=None):
         logits = D(self.generate(G, batch_size, labels, device), labels)
         if self.g_loss == "minimax":
             loss = -F.softplus(logits).mean()
