@@ -43,6 +43,9 @@ class TrainConfig:
     lr_d: float | None = None
     betas_g: list[float] | None = None
     betas_d: list[float] | None = None
+    # training tricks any model can use (None = off); see gankit.models / gankit.objectives.minimax
+    label_smoothing: float | None = None  # one-sided: D's target for real data (e.g. 0.9)
+    instance_noise: float | None = None   # std of Gaussian noise added to every input of D
     # engine
     seed: int = 0
     device: str = "auto"
@@ -80,6 +83,13 @@ class TrainConfig:
             if value is not None and value not in OPTIMIZERS:
                 raise GankitError(f"unknown optimizer {value!r} for {name.replace('_', '-')} "
                                   f"(use one of: {', '.join(OPTIMIZERS)})")
+        if self.label_smoothing is not None and not (isinstance(self.label_smoothing, (int, float))
+                                                     and 0.5 < self.label_smoothing <= 1):
+            raise GankitError(f"label-smoothing is D's target for real data, in (0.5, 1], not {self.label_smoothing!r} "
+                              "(e.g. 0.9)")
+        if self.instance_noise is not None and not (isinstance(self.instance_noise, (int, float))
+                                                    and self.instance_noise >= 0):
+            raise GankitError(f"instance-noise must be a standard deviation >= 0, not {self.instance_noise!r}")
         return self
 
     def to_dict(self) -> dict:

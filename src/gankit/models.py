@@ -16,8 +16,9 @@ from torch import nn
 from .config import TrainConfig
 from .data.base import DataSpec
 from .errors import GankitError
-from .nets.factory import build_nets
-from .objectives import G_LOSSES, Latent, MinimaxGAN, Objective
+from .nets.factory import build_autoencoder, build_discriminator, build_generator, build_nets
+from .objectives import (ACGAN, BEGAN, DRAGAN, G_LOSSES, EnergyGAN, InfoGAN, Latent, LeastSquaresGAN, MinimaxGAN,
+                         Objective, WassersteinGAN, WassersteinGP)
 
 
 @dataclass
@@ -39,6 +40,10 @@ class ModelInfo:
     #: defaults that differ for 2D point data (small nets train faster with larger steps)
     point_defaults: dict = field(default_factory=dict)
     conditional: bool = False
+    #: the paper's own hyperparameters that are not config fields (lambda, clip, gamma, ...), in words
+    hyper: str = ""
+    #: True for the families built on the BCE game (label smoothing and feature matching apply)
+    bce: bool = False
 
 
 MODELS: dict[str, ModelInfo] = {}
@@ -52,10 +57,10 @@ POINT_DEFAULTS = dict(arch="mlp", z_dim=2, lr_g=1e-3, lr_d=1e-3)  # measured on 
 
 
 def register(name: str, summary: str, paper: str, loss: str, conditional: bool = False,
-             point_defaults: dict | None = None, **defaults):
+             point_defaults: dict | None = None, hyper: str = "", bce: bool = False, **defaults):
     def wrap(fn):
         MODELS[name] = ModelInfo(name, summary, paper, loss, fn, {**BASE_DEFAULTS, **defaults},
-                                 {**POINT_DEFAULTS, **(point_defaults or {})}, conditional)
+                                 {**POINT_DEFAULTS, **(point_defaults or {})}, conditional, hyper, bce)
         return fn
     return wrap
 
@@ -79,12 +84,44 @@ def resolve(cfg: TrainConfig, spec: DataSpec) -> TrainConfig:
     resolved = TrainConfig(**values)
     if resolved.g_loss not in G_LOSSES:
         raise GankitError(f"unknown --g-loss {resolved.g_loss!r} (use one of: {', '.join(G_LOSSES)})")
+    bce_models = ", ".join(m.name for m in MODELS.values() if m.bce)
+    if not info.bce and resolved.g_loss != "non-saturating":
+        raise GankitError(f"--g-loss {resolved.g_loss} applies to the cross-entropy game, not to {info.name} "
+                          f"(use it with {bce_models})")
+    if not info.bce and getattr(resolved, "label_smoothing", None) is not None:
+        raise GankitError(f"--label-smoothing applies to a cross-entropy discriminator, not to {info.name} "
+                          f"(use it with {bce_models})")
+    if info.conditional and spec.num_classes == 0 and info.name != "infogan":
+        raise GankitError(f"{info.name} is class-conditional and {spec.name} has no labels "
+                          "(use a labelled dataset, or an unconditional model)")
     return resolved.validate()
 
 
 def build_recipe(cfg: TrainConfig, spec: DataSpec) -> Recipe:
-    """Build the nets and objective of a resolved config (see :func:`resolve`)."""
-    return get_model(cfg.model).build(spec, cfg)
+    """Build the nets and objective of a resolved config (see :func:`resolve`), plus the tricks it asks for."""
+    recipe = get_model(cfg.model).build(spec, cfg)
+    noise = getattr(cfg, "instance_noise", None)
+    if noise:
+        if not hasattr(recipe.discriminator, "head") and hasattr(recipe.discriminator, "reconstruct"):
+            raise GankitError(f"--instance-noise needs a classifying D; {cfg.model}'s D is an autoencoder "
+                              "(drop --instance-noise)")
+        add_instance_noise(recipe.discriminator, noise)
+    return recipe
+
+
+def add_instance_noise(D: nn.Module, std: float) -> None:
+    """Instance noise (Sønderby et al. 2017; Arjovsky & Bottou 2017): every input D sees while training,
+    real or fake, gets N(0, std^2) added, so the two distributions overlap and D cannot separate
+    them perfectly. A forward pre-hook, so it works for any D and adds nothing to checkpoints;
+    in eval mode D sees clean inputs."""
+
+    def hook(module, args):
+        if not module.training:
+            return None
+        x = args[0]
+        return (x + std * torch.randn_like(x), *args[1:])
+
+    D.register_forward_pre_hook(hook)
 
 
 def build_optimizer(kind: str, params, lr: float, betas, fused: bool) -> torch.optim.Optimizer:
@@ -102,17 +139,36 @@ def build_optimizer(kind: str, params, lr: float, betas, fused: bool) -> torch.o
 # The recipes
 # --------------------------------------------------------------------------------------------
 
+def _real_target(cfg: TrainConfig) -> float:
+    smoothing = getattr(cfg, "label_smoothing", None)
+    return 1.0 if smoothing is None else float(smoothing)
+
+
+def _bce(cfg: TrainConfig, **kw) -> dict:
+    return dict(g_loss=cfg.g_loss, real_target=_real_target(cfg), **kw)
+
+
+def _nets(spec: DataSpec, cfg: TrainConfig, d_norm: str = "batch", g_in: int = 0, d_extra: int = 0):
+    G = build_generator(cfg.arch, spec, cfg.z_dim + g_in, cfg.width)
+    D = build_discriminator(cfg.arch, spec, cfg.width, d_norm, extra_in=d_extra)
+    return G, D
+
+
+# Models that share the zoo backbone on images (Lucic et al. 2018); on 2D points, MLPs (POINT_DEFAULTS).
+ZOO = dict(arch="zoo")
+
+
 @register(
     "gan",
     summary="the original GAN with fully connected nets",
     paper="Goodfellow et al. 2014, Generative Adversarial Nets",
     loss="D: binary cross-entropy real vs fake; G: -log D(G(z)) (non-saturating), "
          "or log(1 - D(G(z))) with --g-loss minimax",
-    arch="mlp",
+    arch="mlp", bce=True,
 )
 def gan(spec: DataSpec, cfg: TrainConfig) -> Recipe:
     G, D = build_nets(cfg.arch, spec, cfg.z_dim, cfg.width)
-    return Recipe(G, D, MinimaxGAN(Latent(cfg.z_dim), cfg.g_loss), cfg.n_critic)
+    return Recipe(G, D, MinimaxGAN(Latent(cfg.z_dim), **_bce(cfg)), cfg.n_critic)
 
 
 @register(
@@ -120,9 +176,150 @@ def gan(spec: DataSpec, cfg: TrainConfig) -> Recipe:
     summary="deep convolutional GAN: strided convs, batchnorm, Adam(2e-4, beta1 0.5)",
     paper="Radford, Metz & Chintala 2015, Unsupervised Representation Learning with DCGANs",
     loss="same game as gan (non-saturating G loss)",
-    arch="dcgan",
+    arch="dcgan", bce=True,
     point_defaults={"arch": "dcgan"},  # convnets only: on 2D points this is an error, not a silent MLP
 )
 def dcgan(spec: DataSpec, cfg: TrainConfig) -> Recipe:
     G, D = build_nets(cfg.arch, spec, cfg.z_dim, cfg.width)
-    return Recipe(G, D, MinimaxGAN(Latent(cfg.z_dim), cfg.g_loss), cfg.n_critic)
+    return Recipe(G, D, MinimaxGAN(Latent(cfg.z_dim), **_bce(cfg)), cfg.n_critic)
+
+
+@register(
+    "cgan",
+    summary="conditional GAN: the one-hot label is concatenated to G's z and to D's input",
+    paper="Mirza & Osindero 2014, Conditional Generative Adversarial Nets",
+    loss="as gan, with D(x|y) and G(z|y)", conditional=True, bce=True, **ZOO,
+)
+def cgan(spec: DataSpec, cfg: TrainConfig) -> Recipe:
+    from .conditioning import ConcatDiscriminator, ConcatGenerator
+
+    k = spec.num_classes
+    G, D = _nets(spec, cfg, g_in=k, d_extra=k)
+    objective = MinimaxGAN(Latent(cfg.z_dim), conditional=True, **_bce(cfg))
+    return Recipe(ConcatGenerator(G, k), ConcatDiscriminator(D, k), objective, cfg.n_critic)
+
+
+@register(
+    "acgan",
+    summary="auxiliary-classifier GAN: G(z|y); D predicts real/fake and the class",
+    paper="Odena, Olah & Shlens 2017, Conditional Image Synthesis with Auxiliary Classifier GANs",
+    loss="as gan, plus the class cross-entropy of D's auxiliary head on real and fake, for D and G (weight 1)",
+    conditional=True, bce=True, hyper="class loss weight 1", **ZOO,
+)
+def acgan(spec: DataSpec, cfg: TrainConfig) -> Recipe:
+    from .conditioning import ConcatGenerator
+
+    k = spec.num_classes
+    G, D = _nets(spec, cfg, g_in=k)
+    objective = ACGAN(Latent(cfg.z_dim), D.feature_dim, k, **_bce(cfg))
+    return Recipe(ConcatGenerator(G, k), D, objective, cfg.n_critic)
+
+
+@register(
+    "infogan",
+    summary="InfoGAN: unsupervised codes (10-way categorical + 2 continuous) made meaningful by a Q head",
+    paper="Chen et al. 2016, InfoGAN: Interpretable Representation Learning by Information Maximizing GANs",
+    loss="as gan, plus lambda * [CE(Q_cat, c) + 1/2 ||Q_mu - c_cont||^2] (Gaussian NLL, unit variance) "
+         "for G and D+Q",
+    conditional=True, bce=True, z_dim=62,
+    hyper="codes: 1 categorical (10-way; K-way on a K-class toy set) + 2 uniform[-1,1]; lambda 1",
+    **ZOO,
+)
+def infogan(spec: DataSpec, cfg: TrainConfig) -> Recipe:
+    from .conditioning import CodeGenerator, CodeLatent
+
+    # 10-way as in the paper; on a labelled toy mixture, as many values as it has modes
+    n_cat = spec.num_classes if spec.kind == "points" and spec.num_classes else 10
+    latent = CodeLatent(cfg.z_dim, n_cat=n_cat, n_cont=2)
+    G, D = _nets(spec, cfg, g_in=n_cat + 2)
+    objective = InfoGAN(latent, D.feature_dim, **_bce(cfg))
+    return Recipe(CodeGenerator(G, latent), D, objective, cfg.n_critic)
+
+
+@register(
+    "lsgan",
+    summary="least-squares GAN: D regresses to 1 (real) / 0 (fake)",
+    paper="Mao et al. 2017, Least Squares Generative Adversarial Networks",
+    loss="D: 1/2 (D(x)-1)^2 + 1/2 D(G(z))^2; G: 1/2 (D(G(z))-1)^2  (a=0, b=1, c=1)", **ZOO,
+)
+def lsgan(spec: DataSpec, cfg: TrainConfig) -> Recipe:
+    G, D = _nets(spec, cfg)
+    return Recipe(G, D, LeastSquaresGAN(Latent(cfg.z_dim)), cfg.n_critic)
+
+
+@register(
+    "wgan",
+    summary="Wasserstein GAN: critic with weight clipping",
+    paper="Arjovsky, Chintala & Bottou 2017, Wasserstein GAN",
+    loss="critic: E f(G(z)) - E f(x), weights clipped to [-0.01, 0.01]; G: -E f(G(z))",
+    hyper="clip 0.01",
+    optim_g="rmsprop", optim_d="rmsprop", lr_g=5e-5, lr_d=5e-5, n_critic=5,
+    point_defaults=dict(lr_g=5e-4, lr_d=5e-4),  # measured on ring8 (tests/test_zoo_learning.py)
+    **ZOO,
+)
+def wgan(spec: DataSpec, cfg: TrainConfig) -> Recipe:
+    G, D = _nets(spec, cfg)
+    return Recipe(G, D, WassersteinGAN(Latent(cfg.z_dim), clip=0.01), cfg.n_critic)
+
+
+@register(
+    "wgan-gp",
+    summary="WGAN with gradient penalty: critic without batchnorm (layer norm)",
+    paper="Gulrajani et al. 2017, Improved Training of Wasserstein GANs",
+    loss="critic: E f(G(z)) - E f(x) + 10 E(||grad f(x_hat)|| - 1)^2, x_hat = per-sample interpolate; "
+         "G: -E f(G(z))",
+    hyper="lambda 10",
+    lr_g=1e-4, lr_d=1e-4, betas_g=[0.0, 0.9], betas_d=[0.0, 0.9], n_critic=5,
+    point_defaults=dict(lr_g=1e-3, lr_d=1e-3, betas_g=[0.0, 0.9], betas_d=[0.0, 0.9]),
+    **ZOO,
+)
+def wgan_gp(spec: DataSpec, cfg: TrainConfig) -> Recipe:
+    G, D = _nets(spec, cfg, d_norm="layer")
+    return Recipe(G, D, WassersteinGP(Latent(cfg.z_dim), penalty=10.0), cfg.n_critic)
+
+
+@register(
+    "dragan",
+    summary="DRAGAN: the GAN game plus a gradient penalty around perturbed real data",
+    paper="Kodali et al. 2017, On Convergence and Stability of GANs",
+    loss="as gan, plus 10 E(||grad D(x_hat)|| - 1)^2, x_hat = x + alpha * 0.5 std(x) U[0,1), alpha per sample",
+    hyper="lambda 10, perturbation 0.5 * std",
+    bce=True, lr_g=1e-4, lr_d=1e-4, betas_g=[0.5, 0.9], betas_d=[0.5, 0.9],
+    point_defaults=dict(lr_g=1e-3, lr_d=1e-3), **ZOO,
+)
+def dragan(spec: DataSpec, cfg: TrainConfig) -> Recipe:
+    G, D = _nets(spec, cfg, d_norm="layer")
+    return Recipe(G, D, DRAGAN(Latent(cfg.z_dim), penalty=10.0, scale=0.5, **_bce(cfg)), cfg.n_critic)
+
+
+#: EBGAN's margin, on the scale of the energy (per-element MSE): measured, see tests/test_zoo_learning.py
+EBGAN_MARGIN = {"image": 1.0, "points": 1.0}
+
+
+@register(
+    "ebgan",
+    summary="energy-based GAN: autoencoder D, energy = reconstruction MSE, hinge at margin m",
+    paper="Zhao, Mathieu & LeCun 2017, Energy-based Generative Adversarial Network",
+    loss="D: E(x) + max(0, m - E(G(z))); G: E(G(z)) + 0.1 * pulling-away term on the codes",
+    hyper="margin m 1.0 (energy = mean squared error per element), pulling-away weight 0.1",
+    **ZOO,
+)
+def ebgan(spec: DataSpec, cfg: TrainConfig) -> Recipe:
+    G = build_generator(cfg.arch, spec, cfg.z_dim, cfg.width)
+    D = build_autoencoder(cfg.arch, spec, cfg.width)
+    return Recipe(G, D, EnergyGAN(Latent(cfg.z_dim), margin=EBGAN_MARGIN[spec.kind], pt_weight=0.1), cfg.n_critic)
+
+
+@register(
+    "began",
+    summary="boundary equilibrium GAN: autoencoder D, L1 losses, equilibrium kept by k_t",
+    paper="Berthelot, Schumm & Metz 2017, BEGAN: Boundary Equilibrium Generative Adversarial Networks",
+    loss="D: L(x) - k_t L(G(z)); G: L(G(z)); L = L1 reconstruction; "
+         "k_t += lambda_k (gamma L(x) - L(G(z))), clipped to [0, 1]",
+    hyper="gamma 0.75, lambda_k 0.001, convergence measure M logged",
+    z_dim=64, lr_g=1e-4, lr_d=1e-4, **ZOO,
+)
+def began(spec: DataSpec, cfg: TrainConfig) -> Recipe:
+    G = build_generator(cfg.arch, spec, cfg.z_dim, cfg.width)
+    D = build_autoencoder(cfg.arch, spec, cfg.width)
+    return Recipe(G, D, BEGAN(Latent(cfg.z_dim), gamma=0.75, lambda_k=0.001), cfg.n_critic)

@@ -8,7 +8,8 @@ HELP = "train a model (or --resume a run)"
 #: flags that map one-to-one onto TrainConfig keys (None = not given on the command line)
 CONFIG_FLAGS = ("model", "dataset", "data_root", "image_size", "channels", "steps", "epochs", "batch_size",
                 "arch", "width", "z_dim", "g_loss", "n_critic", "lr_g", "lr_d", "seed", "device", "precision",
-                "sample_every", "checkpoint_every", "log_every")
+                "sample_every", "checkpoint_every", "log_every",
+                "optim_g", "optim_d", "label_smoothing", "instance_noise")
 
 
 def add_arguments(t) -> None:
@@ -27,6 +28,11 @@ def add_arguments(t) -> None:
     t.add_argument("--n-critic", type=positive_int, help="D updates per G update")
     t.add_argument("--lr-g", type=positive_float)
     t.add_argument("--lr-d", type=positive_float)
+    t.add_argument("--optim-g", help="G optimizer: adam, rmsprop or sgd (model default otherwise)")
+    t.add_argument("--optim-d", help="D optimizer: adam, rmsprop or sgd (e.g. sgd for D with adam for G)")
+    t.add_argument("--label-smoothing", type=positive_float,
+                   help="one-sided label smoothing: D's target for real data (e.g. 0.9; BCE models)")
+    t.add_argument("--instance-noise", type=positive_float, help="std of Gaussian noise added to D's inputs")
     t.add_argument("--seed", type=int)
     t.add_argument("--device", help="auto, cpu or cuda")
     t.add_argument("--precision", help="auto, fp32, bf16 or fp16 (CUDA)")

@@ -6,7 +6,10 @@ returning one logit (or critic value) per sample. Discriminators also expose
 heads (auxiliary classifier, InfoGAN's Q) or match features without knowing the architecture.
 """
 
+from .autoencoder import AutoencoderD
 from .dcgan import DCGANDiscriminator, DCGANGenerator
 from .mlp import MLPDiscriminator, MLPGenerator
+from .zoo import ZooDiscriminator, ZooGenerator
 
-__all__ = ["DCGANDiscriminator", "DCGANGenerator", "MLPDiscriminator", "MLPGenerator"]
+__all__ = ["AutoencoderD", "DCGANDiscriminator", "DCGANGenerator", "MLPDiscriminator", "MLPGenerator",
+           "ZooDiscriminator", "ZooGenerator"]

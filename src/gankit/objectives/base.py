@@ -35,6 +35,9 @@ class Objective(nn.Module):
 
     #: the paper's name for what D is ("discriminator" or "critic"); used only in messages
     d_role = "discriminator"
+    #: True when G and D take class labels (CGAN, ACGAN) or a code a label can pin (InfoGAN):
+    #: the Trainer then draws fixed sample grids with one class per row
+    conditional = False
 
     def __init__(self, latent: Latent):
         super().__init__()
