@@ -1,0 +1,326 @@
+"""Pitfall alarms: detectors for the classic ways a GAN fails, run live while training.
+
+Each detector reads the stream of log records (what ``metrics.jsonl`` holds, plus a few signals
+this module measures on fixed noise) and says whether its pitfall is happening now. They are
+plain classes over numbers, so they can be tested on made-up logs as well as on real runs:
+
+- ``vanishing_gradients`` (D too strong): mean D(x) > 0.9 and D(G(z)) < 0.1 while G's gradient
+  norm has fallen below a tenth of its peak, for ``window`` log steps in a row.
+- ``mode_collapse``: the spread of samples on fixed noise (mean pairwise distance of pooled
+  pixels / points, as a ratio to the same measure on real data) falls below 0.1, or below a third
+  of its best value; on ``ring8``/``grid25``, the modes reached (modes that are the nearest mode of
+  at least a quarter of their share of samples) fall to half their best. Checked
+  after a warm-up (an untrained G is not collapsed, just untrained), ``window`` logs in a row.
+- ``divergence``: a gradient norm above 1e5, or 1000x above its median so far (NaN/inf losses
+  are caught by the engine). Training stops at once with :class:`TrainingDiverged` (exit code 3), before the
+  checkpoint of that step is written, so the last good checkpoint is kept.
+- ``oscillation`` (failure to converge): over ``osc_window`` logs the G loss swings up and down
+  by more than its own level while the quality signal (an eval metric from ``--eval-every``,
+  or the share of high-quality samples on toy data) does not improve. Without a quality signal it stays silent:
+  swinging losses alone are normal in a GAN.
+
+Alarms are added to each record as ``alarms: [names]`` (so they are in ``metrics.jsonl``), shown
+in the progress bar, printed once when they start, kept as episodes in ``diagnostics.json`` and
+shown in ``gankit report``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import statistics
+import sys
+from pathlib import Path
+
+import torch
+
+from .callbacks import register_callback
+from .engine import Callback
+from .errors import TrainingDiverged
+
+ADVICE = {
+    "vanishing_gradients": (
+        "the discriminator wins outright (D(x)~1, D(G(z))~0) and the generator's gradient has collapsed, so G "
+        "stops learning; what usually helps: the non-saturating G loss (--g-loss non-saturating), a lower "
+        "--lr-d or fewer D steps (--n-critic 1), one-sided label smoothing or instance noise, a smaller D, "
+        "or a Wasserstein/hinge loss with a gradient penalty"),
+    "mode_collapse": (
+        "samples on fixed noise lost their diversity (the generator maps many z to few outputs); what usually "
+        "helps: a lower learning rate, minibatch discrimination or feature matching, a Wasserstein loss with "
+        "gradient penalty (wgan-gp), more D steps, or restarting from an earlier checkpoint"),
+    "divergence": (
+        "what usually helps: a lower learning rate (--lr-g/--lr-d, e.g. 10x lower), a gradient penalty "
+        "(wgan-gp, dragan), spectral normalization in D, one-sided label smoothing, Adam with beta1=0.5, "
+        "or fp32 instead of fp16 (--precision fp32)"),
+    "oscillation": (
+        "losses swing up and down while the quality metric does not improve (the game is cycling, not "
+        "converging); what usually helps: lower learning rates, a two time-scale rule (--lr-d about 2-4x "
+        "--lr-g), Adam with beta1=0.5, an EMA of G's weights, or a gradient penalty"),
+}
+#: quality keys a detector may use, and whether larger is better (eval metrics from the metrics issue)
+QUALITY_KEYS = {"fid": False, "kid": False, "swd": False, "coverage": True, "recall": True, "precision": True,
+                "inception_score": True, "high_quality": True}
+
+
+def _num(record: dict, key: str) -> float | None:
+    v = record.get(key)
+    if isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v):
+        return float(v)
+    return None
+
+
+class Detector:
+    """Feeds on one record at a time; ``update`` returns True while the pitfall is present."""
+
+    name = ""
+
+    def update(self, record: dict) -> bool:
+        raise NotImplementedError
+
+
+class VanishingGradients(Detector):
+    name = "vanishing_gradients"
+
+    def __init__(self, window: int = 5, d_high: float = 0.9, d_low: float = 0.1, collapse: float = 0.1):
+        self.window, self.d_high, self.d_low, self.collapse = window, d_high, d_low, collapse
+        self.peak_g = 0.0
+        self.streak = 0
+
+    def update(self, record: dict) -> bool:
+        d_real, d_fake, g = _num(record, "d_real"), _num(record, "d_fake"), _num(record, "grad_norm_g")
+        if d_real is None or d_fake is None or g is None or not (0 <= d_real <= 1 and 0 <= d_fake <= 1):
+            return False  # no probabilities to read (e.g. a critic without a sigmoid)
+        self.peak_g = max(self.peak_g, g)
+        saturated = d_real > self.d_high and d_fake < self.d_low
+        collapsed = g < self.collapse * self.peak_g
+        self.streak = self.streak + 1 if (saturated and collapsed) else 0
+        return self.streak >= self.window
+
+
+class ModeCollapse(Detector):
+    name = "mode_collapse"
+
+    def __init__(self, window: int = 3, warmup_step: int = 0, floor: float = 0.1, drop: float = 1 / 3):
+        self.window, self.warmup_step, self.floor, self.drop = window, warmup_step, floor, drop
+        self.peak_div = 0.0
+        self.peak_modes = 0
+        self.streak = 0
+
+    def update(self, record: dict) -> bool:
+        div, modes = _num(record, "diversity"), _num(record, "modes_reached")
+        collapsed = False
+        if div is not None:
+            self.peak_div = max(self.peak_div, min(div, 1.0))  # noise from an untrained G is not "more diverse"
+            collapsed = div < self.floor or div < self.drop * self.peak_div
+        if modes is not None:
+            self.peak_modes = max(self.peak_modes, int(modes))
+            collapsed = collapsed or (self.peak_modes >= 4 and modes <= self.peak_modes / 2)
+        if record.get("step", 0) < self.warmup_step:
+            self.streak = 0
+            return False
+        self.streak = self.streak + 1 if collapsed else 0
+        return self.streak >= self.window
+
+
+class Divergence(Detector):
+    """Exploding gradient norms (NaN/inf is the engine's check). ``message`` says what happened."""
+
+    name = "divergence"
+
+    def __init__(self, factor: float = 1000.0, min_history: int = 3, limit: float = 1e5):
+        self.factor, self.min_history, self.limit = factor, min_history, limit
+        self.history: dict[str, list[float]] = {"grad_norm_d": [], "grad_norm_g": []}
+        self.message = ""
+
+    def update(self, record: dict) -> bool:
+        for key, past in self.history.items():
+            v = _num(record, key)
+            if v is None:
+                continue
+            if v > self.limit:
+                self.message = f"{key} exploded to {v:.3g} (above {self.limit:.0e})"
+                return True
+            if len(past) >= self.min_history:
+                median = statistics.median(past)
+                if v > self.factor * max(median, 1e-6):
+                    self.message = (f"{key} exploded to {v:.3g}, {v / max(median, 1e-6):.0f}x its median so far "
+                                    f"({median:.3g})")
+                    return True
+            past.append(v)
+        return False
+
+
+class Oscillation(Detector):
+    name = "oscillation"
+
+    def __init__(self, window: int = 10, swing: float = 1.0, turns: float = 0.6, warmup_step: int = 0):
+        self.window, self.swing, self.turns, self.warmup_step = window, swing, turns, warmup_step
+        self.records: list[dict] = []
+
+    def _quality(self) -> tuple[str, bool] | None:
+        for key, higher in QUALITY_KEYS.items():
+            if any(_num(r, key) is not None for r in self.records):
+                return key, higher
+        return None
+
+    def update(self, record: dict) -> bool:
+        self.records.append(record)
+        if record.get("step", 0) < self.warmup_step or len(self.records) < 2 * self.window:
+            return False
+        quality = self._quality()
+        if quality is None:
+            return False
+        key, higher = quality
+        losses = [_num(r, "g_loss") for r in self.records[-self.window:]]
+        if any(v is None for v in losses):
+            return False
+        level = statistics.median(abs(v) for v in losses) + 1e-8
+        amplitude = (max(losses) - min(losses)) / level
+        diffs = [b - a for a, b in zip(losses, losses[1:])]
+        turns = sum(1 for a, b in zip(diffs, diffs[1:]) if a * b < 0) / max(1, len(diffs) - 1)
+        before = [_num(r, key) for r in self.records[:-self.window]]
+        recent = [_num(r, key) for r in self.records[-self.window:]]
+        before, recent = [v for v in before if v is not None], [v for v in recent if v is not None]
+        if not before or not recent:
+            return False
+        improved = max(recent) > max(before) if higher else min(recent) < min(before)
+        return amplitude > self.swing and turns >= self.turns and not improved
+
+
+def episodes_from_records(records: list[dict]) -> list[dict]:
+    """Alarm episodes (name, first and last step) from the ``alarms`` lists of logged records."""
+    open_: dict[str, dict] = {}
+    done = []
+    for r in records:
+        active = set(r.get("alarms") or [])
+        for name in list(open_):
+            if name not in active:
+                done.append(open_.pop(name))
+        for name in active:
+            if name in open_:
+                open_[name]["last_step"] = r.get("step")
+            else:
+                open_[name] = {"alarm": name, "first_step": r.get("step"), "last_step": r.get("step"),
+                               "message": ADVICE.get(name, "")}
+    return sorted(done + list(open_.values()), key=lambda e: (e["first_step"] or 0))
+
+
+# -- signals measured on fixed noise ----------------------------------------------------------
+def features(x: torch.Tensor, kind: str) -> torch.Tensor:
+    """What diversity is measured on: pooled pixels (8x8 per channel, in [-1, 1]) or raw points."""
+    if kind == "image" and x.dtype == torch.uint8:
+        x = x.float() / 127.5 - 1
+    x = x.detach().float()
+    if kind == "image":
+        x = torch.nn.functional.adaptive_avg_pool2d(x, 8)
+    return x.flatten(1).cpu()
+
+
+def mean_pairwise_distance(f: torch.Tensor) -> float:
+    n = f.shape[0]
+    if n < 2:
+        return 0.0
+    d = torch.cdist(f, f)
+    return float(d.sum() / (n * (n - 1)))
+
+
+class PitfallAlarms(Callback):
+    """Measures the signals, runs the detectors, and reports alarms (see the module docstring)."""
+
+    def __init__(self, run_dir: Path, dataset, total_steps: int | None, window: int = 3):
+        from .data import to_model_space
+
+        self.run_dir = Path(run_dir)
+        self.spec = dataset.spec
+        g = torch.Generator().manual_seed(12345)
+        n = 256 if self.spec.kind == "points" else 64
+        idx = torch.randperm(len(dataset), generator=g)[:n]
+        real = to_model_space(dataset.data[idx], self.spec)
+        self.real_diversity = max(mean_pairwise_distance(features(real, self.spec.kind)), 1e-8)
+        self.toy = self.spec.kind == "points" and "centres" in self.spec.extra
+        self.diag_z = None
+        warmup = max(200, int(0.1 * total_steps)) if total_steps else 200
+        self.detectors = [VanishingGradients(window=max(window, 5)),
+                          ModeCollapse(window=window, warmup_step=warmup),
+                          Oscillation(warmup_step=warmup)]
+        self.divergence = Divergence()
+        self.active: set[str] = set()
+        self.episodes: list[dict] = []
+
+    @torch.no_grad()
+    def measure(self, trainer) -> dict:
+        """Diversity of samples on fixed noise (ratio to real data); modes covered on toy data."""
+        out = {}
+        if self.toy:
+            from .data import mode_coverage
+
+            if self.diag_z is None:
+                g = torch.Generator().manual_seed(trainer.cfg.seed + 7)
+                self.diag_z = trainer.objective.latent.sample(1000, "cpu", generator=g).to(trainer.device)
+            labels = None
+            if trainer.fixed_labels is not None:
+                labels = (torch.arange(len(self.diag_z)) % self.spec.num_classes).to(trainer.device)
+            was = trainer.G.training
+            trainer.G.eval()
+            points = trainer.G(self.diag_z, labels).float()
+            trainer.G.train(was)
+            cov = mode_coverage(points, self.spec)
+            out["modes_covered"] = cov["modes_covered"]
+            reached = torch.bincount(cov["nearest_mode"], minlength=cov["num_modes"])
+            out["modes_reached"] = int((reached >= 0.25 * len(points) / cov["num_modes"]).sum())
+            out["high_quality"] = round(cov["high_quality"], 4)
+            samples = points[:256]
+        else:
+            samples = trainer.generate_fixed()
+        out["diversity"] = round(mean_pairwise_distance(features(samples, self.spec.kind)) / self.real_diversity, 4)
+        return out
+
+    def on_log(self, trainer, record: dict) -> None:
+        if self.divergence.update(record):
+            self._start("divergence", record["step"], self.divergence.message)
+            self._save()
+            last = trainer.run_dir / "checkpoints" / "last.pt"
+            kept = (f"the last good checkpoint is kept in {last.parent}" if last.is_file()
+                    else "no checkpoint had been saved yet")
+            raise TrainingDiverged(
+                f"training diverged at step {record['step']}: {self.divergence.message}; stopped before saving, "
+                f"{kept} ({ADVICE['divergence']})")
+        record.update(self.measure(trainer))
+        now = {d.name for d in self.detectors if d.update(record)}
+        for name in sorted(now - self.active):
+            self._start(name, record["step"], ADVICE[name], quiet=trainer.quiet)
+        for e in self.episodes:
+            if e["alarm"] in now and e["last_step"] is not None and e.get("open"):
+                e["last_step"] = record["step"]
+        for e in self.episodes:
+            if e["alarm"] in self.active - now and e.get("open"):
+                e["open"] = False
+        if now != self.active:
+            self.active = now
+            self._save()
+        if now:
+            record["alarms"] = sorted(now)
+
+    def on_end(self, trainer) -> None:
+        self._save()
+
+    def _start(self, name: str, step: int, message: str, quiet: bool = False) -> None:
+        self.episodes.append({"alarm": name, "first_step": step, "last_step": step, "message": message,
+                              "open": True})
+        if not quiet and name != "divergence":
+            from tqdm.auto import tqdm
+
+            tqdm.write(f"gankit: warning: step {step}: {name.replace('_', ' ')}: {message}", file=sys.stderr)
+
+    def _save(self) -> None:
+        doc = {"episodes": [{k: v for k, v in e.items() if k != "open"} for e in self.episodes]}
+        tmp = self.run_dir / ".diagnostics.json.tmp"
+        tmp.write_text(json.dumps(doc, indent=1))
+        tmp.replace(self.run_dir / "diagnostics.json")
+
+
+@register_callback
+def _pitfall_alarms(cfg, run_dir, dataset):
+    if not getattr(cfg, "diagnostics", True):
+        return None
+    return PitfallAlarms(run_dir, dataset, cfg.steps)

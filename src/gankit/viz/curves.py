@@ -1,0 +1,109 @@
+"""Training curves from ``metrics.jsonl``, as matplotlib PNGs.
+
+Why one panel per family of numbers: D and G losses share a scale, D(x) and D(G(z)) are
+probabilities, gradient norms span decades (log scale), throughput is its own unit. Any other
+numeric key a callback logged (``--eval-every`` metrics, diagnostics signals such as
+``diversity``) gets a panel of its own, so new metrics appear without touching this file.
+Steps where a pitfall alarm was active are shaded in every panel.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+#: panels with a fixed meaning: title, keys, log scale
+PANELS = [
+    ("losses", ("d_loss", "g_loss"), False),
+    ("mean D(x) and D(G(z))", ("d_real", "d_fake"), False),
+    ("gradient norms", ("grad_norm_d", "grad_norm_g"), True),
+    ("images / s", ("images_per_s",), False),
+]
+#: numeric keys that are axes or bookkeeping, never plotted as a curve
+NOT_CURVES = {"step", "wall_time", "ms_per_step"}
+X_AXES = {"step": "generator step", "wall_time": "training time (s)"}
+
+
+def numeric_keys(records: list[dict]) -> list[str]:
+    """Every key holding a finite number in at least one record, in first-seen order."""
+    seen: dict[str, None] = {}
+    for r in records:
+        for k, v in r.items():
+            if isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v):
+                seen.setdefault(k, None)
+    return list(seen)
+
+
+def panels_for(records: list[dict]) -> list[tuple[str, tuple[str, ...], bool]]:
+    """The fixed panels that have data, then one panel per extra numeric key."""
+    keys = numeric_keys(records)
+    out, used = [], set(NOT_CURVES)
+    for title, panel_keys, log in PANELS:
+        present = tuple(k for k in panel_keys if k in keys)
+        used.update(panel_keys)
+        if present:
+            out.append((title, present, log))
+    out += [(k, (k,), False) for k in keys if k not in used]
+    return out
+
+
+def plot_curves(records: list[dict], path: str | Path, x: str = "step", title: str | None = None) -> Path | None:
+    """Draw every curve of ``records`` against ``x`` ("step" or "wall_time") into one PNG.
+
+    Returns the path, or None when there is nothing to plot (no records with ``x``).
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    records = [r for r in records if isinstance(r.get(x), (int, float))]
+    panels = panels_for(records)
+    if not records or not panels:
+        return None
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    cols = 2 if len(panels) > 1 else 1
+    rows = math.ceil(len(panels) / cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(5.2 * cols, 2.8 * rows), dpi=90, squeeze=False)
+    alarm_x = [r[x] for r in records if r.get("alarms")]
+    for ax, (panel_title, keys, log) in zip(axes.flat, panels):
+        for key in keys:
+            pts = [(r[x], r[key]) for r in records
+                   if isinstance(r.get(key), (int, float)) and math.isfinite(r[key])]
+            if not pts:
+                continue
+            xs, ys = zip(*pts)
+            ax.plot(xs, ys, label=key, linewidth=1.2, marker="." if len(pts) < 30 else None)
+            if log and min(ys) > 0:
+                ax.set_yscale("log")
+        for ax_x in alarm_x:
+            ax.axvline(ax_x, color="tab:red", alpha=0.15, linewidth=3)
+        ax.set_title(panel_title, fontsize=9)
+        ax.set_xlabel(X_AXES.get(x, x), fontsize=8)
+        ax.tick_params(labelsize=7)
+        ax.grid(alpha=0.3)
+        if len(keys) > 1:
+            ax.legend(fontsize=7)
+    for ax in list(axes.flat)[len(panels):]:
+        ax.axis("off")
+    if title:
+        fig.suptitle(title, fontsize=10)
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+    return path
+
+
+def write_run_curves(run_dir: str | Path, records: list[dict] | None = None) -> list[Path]:
+    """``curves.png`` (against steps) and ``curves_time.png`` (against wall time) in a run folder."""
+    from .runfiles import read_metrics
+
+    run_dir = Path(run_dir)
+    records = read_metrics(run_dir) if records is None else records
+    written = []
+    for x, name in (("step", "curves.png"), ("wall_time", "curves_time.png")):
+        p = plot_curves(records, run_dir / name, x=x, title=run_dir.name)
+        if p is not None:
+            written.append(p)
+    return written

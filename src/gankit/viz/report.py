@@ -1,0 +1,247 @@
+"""HTML reports: ``report.html`` for one run, ``compare.html`` for several, side by side.
+
+Why embed every picture as a data URI: the report is one file that opens anywhere (mailed,
+copied off a cluster, attached to an issue) without the run folder next to it. No JavaScript and
+no external resources, so nothing can fail to load in a browser that is offline.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import math
+from pathlib import Path
+
+from .runfiles import read_json, read_metrics, sample_frames
+
+MIME = {".png": "image/png", ".gif": "image/gif", ".jpg": "image/jpeg", ".jpeg": "image/jpeg"}
+STYLE = """
+body { font-family: system-ui, sans-serif; margin: 1.5em auto; max-width: 1200px; color: #222; }
+h1 { font-size: 1.4em; } h2 { font-size: 1.15em; border-bottom: 1px solid #ddd; margin-top: 1.6em; }
+table { border-collapse: collapse; font-size: 0.85em; margin: 0.5em 0; }
+td, th { border: 1px solid #ddd; padding: 2px 8px; text-align: left; vertical-align: top; }
+th { background: #f4f4f4; } img { max-width: 100%; image-rendering: pixelated; }
+.row { display: flex; flex-wrap: wrap; gap: 12px; align-items: flex-start; }
+.row figure { margin: 0; } figcaption { font-size: 0.8em; color: #555; text-align: center; }
+.alarm { background: #fff0f0; border-left: 4px solid #d33; padding: 4px 10px; margin: 6px 0; }
+.ok { background: #f0fff0; border-left: 4px solid #3a3; padding: 4px 10px; }
+.cols { display: grid; gap: 16px; }
+"""
+GRIDS_OVER_TIME = 8
+
+
+def data_uri(path: str | Path) -> str:
+    path = Path(path)
+    mime = MIME.get(path.suffix.lower(), "application/octet-stream")
+    return f"data:{mime};base64,{base64.b64encode(path.read_bytes()).decode('ascii')}"
+
+
+def _img(path: Path, alt: str, caption: str | None = None, width: int | None = None) -> str:
+    if not path.is_file():
+        return ""
+    w = f' width="{width}"' if width else ""
+    cap = f"<figcaption>{html.escape(caption)}</figcaption>" if caption else ""
+    return f'<figure><img src="{data_uri(path)}" alt="{html.escape(alt)}"{w}>{cap}</figure>'
+
+
+def _fmt(v) -> str:
+    if isinstance(v, float):
+        if not math.isfinite(v):
+            return str(v)
+        return f"{v:.4g}"
+    if isinstance(v, (list, tuple)):
+        return ", ".join(_fmt(x) for x in v)
+    return str(v)
+
+
+def _table(rows: list[tuple], header: tuple | None = None) -> str:
+    out = ["<table>"]
+    if header:
+        out.append("<tr>" + "".join(f"<th>{html.escape(str(h))}</th>" for h in header) + "</tr>")
+    for row in rows:
+        out.append("<tr>" + "".join(f"<td>{html.escape(_fmt(c))}</td>" for c in row) + "</tr>")
+    out.append("</table>")
+    return "".join(out)
+
+
+def _flatten(d: dict, prefix: str = "") -> dict:
+    out = {}
+    for k, v in d.items():
+        if isinstance(v, dict):
+            out.update(_flatten(v, f"{prefix}{k}."))
+        else:
+            out[f"{prefix}{k}"] = v
+    return out
+
+
+def _page(title: str, body: list[str]) -> str:
+    return (f"<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>{html.escape(title)}</title>"
+            f"<link rel=\"icon\" href=\"data:,\"><style>{STYLE}</style></head><body>\n"
+            + "\n".join(body) + "\n</body></html>\n")
+
+
+def _write(path: Path, text: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(path)
+    return path
+
+
+def _ensure_pictures(run_dir: Path) -> None:
+    """(Re)draw curves and progress.gif from the run's files, so a report of a run that stopped
+    early (diverged, interrupted) still has them."""
+    from .curves import write_run_curves
+    from .gif import write_progress_gif
+
+    write_run_curves(run_dir)
+    write_progress_gif(run_dir)
+
+
+def _config(run_dir: Path) -> dict:
+    import yaml
+
+    path = run_dir / "config.yaml"
+    if not path.is_file():
+        return {}
+    try:
+        data = yaml.safe_load(path.read_text()) or {}
+    except yaml.YAMLError:
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def eval_rows(run_dir: Path) -> dict:
+    """Flat ``name -> value`` of ``eval.json`` (written by ``gankit eval``), or {}."""
+    data = read_json(run_dir / "eval.json")
+    if not isinstance(data, dict):
+        return {}
+    if isinstance(data.get("metrics"), dict):
+        data = data["metrics"]
+    return _flatten(data)
+
+
+def diagnostics_section(run_dir: Path, records: list[dict]) -> str:
+    from ..diagnostics import ADVICE, episodes_from_records
+
+    saved = read_json(run_dir / "diagnostics.json")
+    episodes = saved.get("episodes", []) if isinstance(saved, dict) else []
+    if not episodes:
+        episodes = episodes_from_records(records)
+    if not episodes:
+        return '<p class="ok">No pitfall alarm was raised during training.</p>'
+    parts = []
+    for e in episodes:
+        name = e.get("alarm", "?")
+        end = e.get("last_step")
+        span = f"steps {e.get('first_step')}-{end}" if end not in (None, e.get("first_step")) else f"step {e.get('first_step')}"
+        message = e.get("message") or ADVICE.get(name, "")
+        parts.append(f'<div class="alarm"><b>{html.escape(name)}</b> ({html.escape(span)}): '
+                     f"{html.escape(message)}</div>")
+    return "\n".join(parts)
+
+
+def write_report(run_dir: str | Path, path: str | Path | None = None) -> Path:
+    """Write ``report.html`` for a run folder (default inside it) and return its path."""
+    from ..errors import GankitError
+
+    run_dir = Path(run_dir)
+    if not (run_dir / "config.yaml").is_file():
+        raise GankitError(f"{run_dir} is not a gankit run folder (it has no config.yaml; check the path)")
+    path = Path(path) if path else run_dir / "report.html"
+    _ensure_pictures(run_dir)
+    cfg = _config(run_dir)
+    train = cfg.get("train", {}) if isinstance(cfg.get("train"), dict) else {}
+    data = cfg.get("data", {}) if isinstance(cfg.get("data"), dict) else {}
+    runtime = cfg.get("runtime", {}) if isinstance(cfg.get("runtime"), dict) else {}
+    records = read_metrics(run_dir)
+    last = records[-1] if records else {}
+    done = last.get("step", 0)
+    target = train.get("steps")
+    status = "finished" if target and done >= target and (run_dir / "samples" / "final.png").is_file() \
+        else f"stopped at step {done} of {target}"
+    title = f"gankit report: {run_dir.name}"
+    body = [f"<h1>{html.escape(title)}</h1>",
+            _table([("model", train.get("model")), ("dataset", data.get("name", train.get("dataset"))),
+                    ("steps", f"{done} / {target} ({status})"),
+                    ("training time (s)", last.get("wall_time", "")),
+                    ("device / precision", f"{runtime.get('device', '?')} / {runtime.get('precision', '?')}")])]
+    body.append("<h2>Samples</h2><div class=\"row\">")
+    body.append(_img(run_dir / "samples" / "final.png", "final samples", "final, fixed noise"))
+    body.append(_img(run_dir / "progress.gif", "samples over training", "progress.gif: fixed noise over training"))
+    body.append("</div>")
+    frames = sample_frames(run_dir)
+    if frames:
+        if len(frames) > GRIDS_OVER_TIME:
+            idx = sorted({round(i * (len(frames) - 1) / (GRIDS_OVER_TIME - 1)) for i in range(GRIDS_OVER_TIME)})
+            frames = [frames[i] for i in idx]
+        body.append("<h2>Grids over time</h2><div class=\"row\">")
+        body += [_img(p, f"samples at step {s}", f"step {s}", width=200) for s, p in frames]
+        body.append("</div>")
+    body.append("<h2>Pitfall diagnostics</h2>")
+    body.append(diagnostics_section(run_dir, records))
+    body.append("<h2>Curves</h2>")
+    body.append(_img(run_dir / "curves.png", "training curves against steps", "against generator steps"))
+    body.append(_img(run_dir / "curves_time.png", "training curves against time", "against training time"))
+    ev = eval_rows(run_dir)
+    if ev:
+        body.append("<h2>Evaluation (eval.json)</h2>")
+        body.append(_table(sorted(ev.items()), header=("metric", "value")))
+    if last:
+        body.append("<h2>Last logged step</h2>")
+        body.append(_table([(k, v) for k, v in last.items()], header=("key", "value")))
+    body.append("<h2>Configuration</h2>")
+    body.append(_table([(k, v) for k, v in train.items()], header=("train", "value")))
+    body.append(_table([(k, v) for k, v in runtime.items()], header=("runtime", "value")))
+    return _write(path, _page(title, body))
+
+
+def compare_rows(run_dirs: list[Path]) -> tuple[list[str], list[list]]:
+    """A metric table: one row per run, columns = last logged numbers + eval.json values."""
+    from .curves import numeric_keys
+
+    rows, columns = [], ["run", "model", "steps"]
+    per_run = []
+    for d in run_dirs:
+        records = read_metrics(d)
+        last = records[-1] if records else {}
+        values = {k: last[k] for k in numeric_keys([last]) if k not in ("step",)}
+        values.update({f"eval {k}": v for k, v in eval_rows(d).items()})
+        per_run.append((d, last, values))
+        for k in values:
+            if k not in columns:
+                columns.append(k)
+    for d, last, values in per_run:
+        train = _config(d).get("train", {}) or {}
+        row = [d.name, train.get("model", "?"), last.get("step", 0)]
+        row += [values.get(c, "") for c in columns[3:]]
+        rows.append(row)
+    return columns, rows
+
+
+def write_compare_html(run_dirs: list[str | Path], path: str | Path) -> Path:
+    """``compare.html``: final grids, curves and a metric table for several runs, side by side."""
+    from ..errors import GankitError
+
+    run_dirs = [Path(d) for d in run_dirs]
+    for d in run_dirs:
+        if not (d / "config.yaml").is_file():
+            raise GankitError(f"{d} is not a gankit run folder (it has no config.yaml; check the path)")
+    for d in run_dirs:
+        if not (d / "curves.png").is_file():
+            from .curves import write_run_curves
+
+            write_run_curves(d)
+    title = "gankit compare: " + ", ".join(d.name for d in run_dirs)
+    cols = f'<div class="cols" style="grid-template-columns: repeat({len(run_dirs)}, 1fr)">'
+    body = [f"<h1>{html.escape(title)}</h1>", "<h2>Metrics</h2>"]
+    columns, rows = compare_rows(run_dirs)
+    body.append(_table(rows, header=tuple(columns)))
+    body.append("<h2>Final samples</h2>" + cols)
+    body += [f"<div>{_img(d / 'samples' / 'final.png', f'final samples of {d.name}', d.name)}</div>" for d in run_dirs]
+    body.append("</div><h2>Curves</h2>" + cols)
+    body += [f"<div>{_img(d / 'curves.png', f'curves of {d.name}', d.name)}</div>" for d in run_dirs]
+    body.append("</div><h2>Pitfall diagnostics</h2>" + cols)
+    body += [f"<div><b>{html.escape(d.name)}</b>{diagnostics_section(d, read_metrics(d))}</div>" for d in run_dirs]
+    body.append("</div>")
+    return _write(Path(path), _page(title, body))
