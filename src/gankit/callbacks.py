@@ -18,6 +18,8 @@ CallbackFactory = Callable[[TrainConfig, Path, Dataset], "Callback | None"]
 FACTORIES: list[CallbackFactory] = []
 #: modules whose import registers factories (imported lazily: they may pull in heavy deps)
 PROVIDERS: list[str] = []
+PROVIDERS.append("gankit.viz.outputs")  # curves.png + progress.gif at the end of a run
+PROVIDERS.append("gankit.diagnostics")  # pitfall alarms (--no-diagnostics turns them off)
 
 
 def register_callback(factory: CallbackFactory) -> CallbackFactory:

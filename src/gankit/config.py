@@ -55,6 +55,8 @@ class TrainConfig:
     keep_checkpoints: int = 3
     log_every: int = 50
     grid_size: int = 64
+    # watchers of training: pitfall alarms (gankit.diagnostics)
+    diagnostics: bool = True
 
     def validate(self) -> "TrainConfig":
         """Raise a one-line :class:`GankitError` for any value that cannot work."""

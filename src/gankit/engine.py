@@ -129,7 +129,8 @@ class Trainer:
                 if main:
                     self._append_metrics(record)
                     bar.set_postfix(d=f"{record['d_loss']:.3f}", g=f"{record['g_loss']:.3f}",
-                                    img_s=f"{record['images_per_s']:.0f}")
+                                    img_s=f"{record['images_per_s']:.0f}",
+                                    **({"ALARM": ",".join(record["alarms"])} if record.get("alarms") else {}))
                 window_start, window_steps_start = time.perf_counter(), self.step_count
             if main and (self.step_count % self.cfg.sample_every == 0):
                 self.save_samples(f"step_{self.step_count:06d}.png")

@@ -9,7 +9,8 @@ HELP = "train a model (or --resume a run)"
 CONFIG_FLAGS = ("model", "dataset", "data_root", "image_size", "channels", "steps", "epochs", "batch_size",
                 "arch", "width", "z_dim", "g_loss", "n_critic", "lr_g", "lr_d", "seed", "device", "precision",
                 "sample_every", "checkpoint_every", "log_every",
-                "optim_g", "optim_d", "label_smoothing", "instance_noise")
+                "optim_g", "optim_d", "label_smoothing", "instance_noise",
+                "diagnostics")
 
 
 def add_arguments(t) -> None:
@@ -39,6 +40,8 @@ def add_arguments(t) -> None:
     t.add_argument("--sample-every", type=positive_int, help="save a fixed-noise grid every N steps")
     t.add_argument("--checkpoint-every", type=positive_int)
     t.add_argument("--log-every", type=positive_int)
+    t.add_argument("--no-diagnostics", dest="diagnostics", action="store_false", default=None,
+                   help="turn off the pitfall alarms (vanishing gradients, mode collapse, divergence, oscillation)")
     t.add_argument("--config", help="YAML file of config keys; flags override it")
     t.add_argument("--out", help="run folder to create")
     t.add_argument("--resume", metavar="RUN", help="continue this run from its last checkpoint")
