@@ -24,9 +24,11 @@ demo: setup data
 	$(VENV)/bin/gankit train --config configs/demo.yaml --out runs/demo --overwrite
 
 test: setup data
+	@bash scripts/ensure-chromium.sh
 	$(PY) -m pytest -q
 
 test-all: setup data
+	@bash scripts/ensure-chromium.sh
 	$(PY) -m pytest -q -m ""
 
 bench: setup data

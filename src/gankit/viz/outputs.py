@@ -1,4 +1,4 @@
-"""End-of-run pictures: ``curves.png``, ``curves_time.png`` and ``progress.gif`` in the run folder.
+"""End-of-run pictures: ``curves.png`` and ``progress.gif`` in the run folder.
 
 A training callback (always on: it costs about a second at the end of a run and nothing while
 training), so every run folder can be judged by eye without running another command.

@@ -181,8 +181,8 @@ def write_report(run_dir: str | Path, path: str | Path | None = None) -> Path:
     body.append("<h2>Pitfall diagnostics</h2>")
     body.append(diagnostics_section(run_dir, records))
     body.append("<h2>Curves</h2>")
-    body.append(_img(run_dir / "curves.png", "training curves against steps", "against generator steps"))
-    body.append(_img(run_dir / "curves_time.png", "training curves against time", "against training time"))
+    body.append(_img(run_dir / "curves.png", "training curves",
+                     "against generator steps (bottom axis) and training time (top axis); red: alarms"))
     ev = eval_rows(run_dir)
     if ev:
         body.append("<h2>Evaluation (eval.json)</h2>")
