@@ -50,6 +50,8 @@ class TrainConfig:
     seed: int = 0
     device: str = "auto"
     precision: str = "fp32"
+    compile: bool = False        # torch.compile G and D (compile time is logged as compile_s)
+    channels_last: bool = False  # NHWC memory format for conv nets (measure: bench/channels_last.py)
     sample_every: int = 500
     checkpoint_every: int = 1000
     keep_checkpoints: int = 3

@@ -63,6 +63,20 @@ class Trainer:
         self.opt_g = build_optimizer(cfg.optim_g, list(self.G.parameters()) + self.objective.generator_parameters(),
                                      cfg.lr_g, cfg.betas_g, fused)
         self.scaler = torch.amp.GradScaler(device.type, enabled=precision.name == "fp16")
+        # D's own weights need no gradient in the G update (opt_d zeroes them before using any):
+        # freezing them there skips their weight-gradient kernels and the grad buffers they'd allocate.
+        g_params = {id(p) for group in self.opt_g.param_groups for p in group["params"]}
+        self._d_only = [p for group in self.opt_d.param_groups for p in group["params"] if id(p) not in g_params]
+        self.memory_format = torch.channels_last if cfg.channels_last else torch.contiguous_format
+        if cfg.channels_last:
+            self.G.to(memory_format=torch.channels_last)
+            self.D.to(memory_format=torch.channels_last)
+        if cfg.compile:
+            # in place (nn.Module.compile): state_dict keys stay the same, so checkpoints don't care
+            self.G.compile()
+            self.D.compile()
+        self.compile_seconds: float | None = None  # first step's wall time when compiled
+        self._compile_logged = False
         self.sampler = BatchSampler(dataset, cfg.batch_size, device, seed=cfg.seed + 1)
         self.step_count = 0
         self.train_seconds = 0.0
@@ -79,6 +93,8 @@ class Trainer:
         stats: dict[str, torch.Tensor] = {}
         for _ in range(self.n_critic):
             real, labels = self.sampler.next()
+            if real.dim() == 4:
+                real = real.contiguous(memory_format=self.memory_format)  # no copy unless channels_last
             with self.precision.autocast(self.device):
                 d_loss, d_stats = self.objective.discriminator_loss(self.G, self.D, real, labels)
             self.opt_d.zero_grad(set_to_none=True)
@@ -91,11 +107,17 @@ class Trainer:
         stats.update(d_stats)
         stats["d_loss"] = d_loss.detach().float()
 
-        with self.precision.autocast(self.device):
-            g_loss, g_stats = self.objective.generator_loss(self.G, self.D, self.cfg.batch_size, labels, self.device,
-                                                            real=real)
-        self.opt_g.zero_grad(set_to_none=True)
-        self.scaler.scale(g_loss).backward()
+        for p in self._d_only:
+            p.requires_grad_(False)
+        try:
+            with self.precision.autocast(self.device):
+                g_loss, g_stats = self.objective.generator_loss(self.G, self.D, self.cfg.batch_size, labels,
+                                                                self.device, real=real)
+            self.opt_g.zero_grad(set_to_none=True)
+            self.scaler.scale(g_loss).backward()
+        finally:
+            for p in self._d_only:
+                p.requires_grad_(True)
         if log:
             stats["grad_norm_g"] = _grad_norm(self.opt_g, self.scaler)
         self.scaler.step(self.opt_g)
@@ -115,7 +137,15 @@ class Trainer:
         while self.step_count < total_steps:
             next_step = self.step_count + 1
             log = next_step % self.cfg.log_every == 0 or next_step == total_steps
+            first = self.compile_seconds is None and self.cfg.compile
+            t0 = time.perf_counter() if first else 0.0
             stats = self.step(log)
+            if first:
+                # the first step of a compiled run pays for the compilation (a few steady steps' worth less)
+                self._sync()
+                self.compile_seconds = time.perf_counter() - t0
+                if not self.quiet and main:
+                    tqdm.write(f"torch.compile: first step took {self.compile_seconds:.1f} s (compilation included)")
             self.step_count = next_step
             self._accumulate(stats)
             bar.update(1)
@@ -149,7 +179,10 @@ class Trainer:
         for key in ("d_loss", "g_loss", "d_real", "d_fake"):
             if key in stats:
                 value = stats[key].detach()
-                self._sums[key] = self._sums[key] + value if key in self._sums else value.clone()
+                if key in self._sums:
+                    self._sums[key].add_(value)  # in place: no new tensor per step
+                else:
+                    self._sums[key] = value.clone()
         self._window_steps += 1
 
     def _log_record(self, stats, elapsed: float, steps: int) -> dict:
@@ -168,7 +201,14 @@ class Trainer:
         record = {"step": self.step_count, "wall_time": round(self.train_seconds, 3),
                   "images_per_s": images / max(elapsed, 1e-9), "ms_per_step": 1000 * elapsed / max(steps, 1)}
         record.update(host)
+        if self.compile_seconds is not None and not self._compile_logged:
+            record["compile_s"] = round(self.compile_seconds, 3)
+            self._compile_logged = True
         return record
+
+    def _sync(self) -> None:
+        if self.device.type == "cuda":
+            torch.cuda.synchronize(self.device)
 
     def _append_metrics(self, record: dict) -> None:
         with open(self.run_dir / "metrics.jsonl", "a") as f:

@@ -10,7 +10,7 @@ CONFIG_FLAGS = ("model", "dataset", "data_root", "image_size", "channels", "step
                 "arch", "width", "z_dim", "g_loss", "n_critic", "lr_g", "lr_d", "seed", "device", "precision",
                 "sample_every", "checkpoint_every", "log_every",
                 "optim_g", "optim_d", "label_smoothing", "instance_noise",
-                "diagnostics")
+                "diagnostics", "compile", "channels_last")
 
 
 def add_arguments(t) -> None:
@@ -37,6 +37,10 @@ def add_arguments(t) -> None:
     t.add_argument("--seed", type=int)
     t.add_argument("--device", help="auto, cpu or cuda")
     t.add_argument("--precision", help="auto, fp32, bf16 or fp16 (CUDA)")
+    t.add_argument("--compile", action="store_true", default=None,
+                   help="torch.compile G and D (the first step pays the compile time, logged as compile_s)")
+    t.add_argument("--channels-last", action="store_true", default=None,
+                   help="channels_last (NHWC) memory format for the conv nets")
     t.add_argument("--sample-every", type=positive_int, help="save a fixed-noise grid every N steps")
     t.add_argument("--checkpoint-every", type=positive_int)
     t.add_argument("--log-every", type=positive_int)

@@ -1,0 +1,39 @@
+"""gankit bench: how fast a model trains here: ms/step, images/s, FLOPs per step, achieved GFLOP/s
+and its share of a matmul peak measured on this machine, in the chosen precision."""
+
+import json
+
+from .argtypes import positive_int
+
+NAME = "bench"
+HELP = "time training steps of a model: ms/step, images/s, FLOPs, share of matmul peak"
+
+
+def add_arguments(b) -> None:
+    b.add_argument("--model", default="dcgan", help="model name (see 'gankit models'); default dcgan")
+    b.add_argument("--batch-size", type=positive_int, default=64, help="default 64")
+    b.add_argument("--steps", type=positive_int, default=50, help="timed steps, after the warm-up (default 50)")
+    b.add_argument("--warmup", type=positive_int, default=5, help="untimed steps first (default 5)")
+    b.add_argument("--precision", default="auto", help="auto (default), fp32, bf16 or fp16 (CUDA)")
+    b.add_argument("--device", default="auto", help="auto, cpu or cuda")
+    b.add_argument("--compile", action="store_true", help="torch.compile G and D (compile time is reported)")
+    b.add_argument("--channels-last", action="store_true", help="channels_last memory format")
+    b.add_argument("--dataset", default="fashion-mnist", help="dataset the batches come from")
+    b.add_argument("--data-root", help="folder holding the dataset files")
+    b.add_argument("--arch", help="network: mlp, dcgan or zoo (model default otherwise)")
+    b.add_argument("--width", type=positive_int, help="network width")
+    b.add_argument("--json", action="store_true", help="print one JSON object instead of the table")
+
+
+def run(args) -> int:
+    from ..perf import bench_model
+
+    overrides = {k: getattr(args, k) for k in ("arch", "width", "data_root") if getattr(args, k) is not None}
+    result = bench_model(args.model, batch_size=args.batch_size, steps=args.steps, precision=args.precision,
+                         device=args.device, compile=args.compile, channels_last=args.channels_last,
+                         dataset=args.dataset, warmup=args.warmup, **overrides)
+    if args.json:
+        print(json.dumps(result.to_dict()))
+    else:
+        print("\n".join(result.lines()))
+    return 0
