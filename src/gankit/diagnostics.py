@@ -14,8 +14,8 @@ plain classes over numbers, so they can be tested on made-up logs as well as on 
 - ``divergence``: a gradient norm above 1e5, or 1000x above its median so far (NaN/inf losses
   are caught by the engine). Training stops at once with :class:`TrainingDiverged` (exit code 3), before the
   checkpoint of that step is written, so the last good checkpoint is kept.
-- ``oscillation`` (failure to converge): over ``osc_window`` logs the G loss swings up and down
-  by more than its own level while the quality signal (an eval metric from ``--eval-every``,
+- ``oscillation`` (failure to converge): over a window of 10 logs after the warm-up, the G loss
+  swings up and down by more than 30% of its level while the mean quality signal (an eval metric from ``--eval-every``,
   or the share of high-quality samples on toy data) does not improve. Without a quality signal it stays silent:
   swinging losses alone are normal in a GAN.
 
@@ -35,7 +35,7 @@ from pathlib import Path
 import torch
 
 from .callbacks import register_callback
-from .engine import Callback
+from .engine import DIVERGENCE_ADVICE, Callback
 from .errors import TrainingDiverged
 
 ADVICE = {
@@ -48,10 +48,7 @@ ADVICE = {
         "samples on fixed noise lost their diversity (the generator maps many z to few outputs); what usually "
         "helps: a lower learning rate, minibatch discrimination or feature matching, a Wasserstein loss with "
         "gradient penalty (wgan-gp), more D steps, or restarting from an earlier checkpoint"),
-    "divergence": (
-        "what usually helps: a lower learning rate (--lr-g/--lr-d, e.g. 10x lower), a gradient penalty "
-        "(wgan-gp, dragan), spectral normalization in D, one-sided label smoothing, Adam with beta1=0.5, "
-        "or fp32 instead of fp16 (--precision fp32)"),
+    "divergence": DIVERGENCE_ADVICE,
     "oscillation": (
         "losses swing up and down while the quality metric does not improve (the game is cycling, not "
         "converging); what usually helps: lower learning rates, a two time-scale rule (--lr-d about 2-4x "
@@ -151,40 +148,53 @@ class Divergence(Detector):
 
 
 class Oscillation(Detector):
+    """G loss swinging (range over the window above ``swing`` x its median level, direction turning
+    at least ``turns`` of the time) while the mean quality of the last window is no better than the
+    window before (by ``tol``), for ``persist`` logs in a row."""
+
     name = "oscillation"
 
-    def __init__(self, window: int = 10, swing: float = 1.0, turns: float = 0.6, warmup_step: int = 0):
-        self.window, self.swing, self.turns, self.warmup_step = window, swing, turns, warmup_step
+    def __init__(self, window: int = 10, swing: float = 0.3, turns: float = 0.5, tol: float = 0.05,
+                 persist: int = 3, warmup_step: int = 0):
+        self.window, self.swing, self.turns, self.tol = window, swing, turns, tol
+        self.persist, self.warmup_step = persist, warmup_step
         self.records: list[dict] = []
+        self.streak = 0
 
     def _quality(self) -> tuple[str, bool] | None:
         for key, higher in QUALITY_KEYS.items():
-            if any(_num(r, key) is not None for r in self.records):
+            if any(_num(r, key) is not None for r in self.records[-2 * self.window:]):
                 return key, higher
         return None
 
-    def update(self, record: dict) -> bool:
-        self.records.append(record)
-        if record.get("step", 0) < self.warmup_step or len(self.records) < 2 * self.window:
-            return False
-        quality = self._quality()
-        if quality is None:
-            return False
-        key, higher = quality
+    def _swinging(self) -> bool:
         losses = [_num(r, "g_loss") for r in self.records[-self.window:]]
         if any(v is None for v in losses):
             return False
         level = statistics.median(abs(v) for v in losses) + 1e-8
-        amplitude = (max(losses) - min(losses)) / level
         diffs = [b - a for a, b in zip(losses, losses[1:])]
         turns = sum(1 for a, b in zip(diffs, diffs[1:]) if a * b < 0) / max(1, len(diffs) - 1)
-        before = [_num(r, key) for r in self.records[:-self.window]]
-        recent = [_num(r, key) for r in self.records[-self.window:]]
-        before, recent = [v for v in before if v is not None], [v for v in recent if v is not None]
-        if not before or not recent:
+        return (max(losses) - min(losses)) / level > self.swing and turns >= self.turns
+
+    def _improving(self, key: str, higher: bool) -> bool:
+        def mean(rs):
+            vals = [v for v in (_num(r, key) for r in rs) if v is not None]
+            return statistics.fmean(vals) if vals else None
+
+        recent, before = mean(self.records[-self.window:]), mean(self.records[-2 * self.window:-self.window])
+        if recent is None or before is None:
+            return True  # no evidence either way: stay silent
+        margin = self.tol * max(abs(before), 0.2 if higher else 0.0)
+        return recent > before + margin if higher else recent < before - margin
+
+    def update(self, record: dict) -> bool:
+        if record.get("step", 0) < self.warmup_step:
             return False
-        improved = max(recent) > max(before) if higher else min(recent) < min(before)
-        return amplitude > self.swing and turns >= self.turns and not improved
+        self.records.append(record)
+        quality = self._quality() if len(self.records) >= 2 * self.window else None
+        failing = quality is not None and self._swinging() and not self._improving(*quality)
+        self.streak = self.streak + 1 if failing else 0
+        return self.streak >= self.persist
 
 
 def episodes_from_records(records: list[dict]) -> list[dict]:
@@ -281,7 +291,7 @@ class PitfallAlarms(Callback):
             self._save()
             last = trainer.run_dir / "checkpoints" / "last.pt"
             kept = (f"the last good checkpoint is kept in {last.parent}" if last.is_file()
-                    else "no checkpoint had been saved yet")
+                    else "no checkpoint was saved yet")
             raise TrainingDiverged(
                 f"training diverged at step {record['step']}: {self.divergence.message}; stopped before saving, "
                 f"{kept} ({ADVICE['divergence']})")

@@ -27,6 +27,10 @@ from .precision import Precision
 from .viz import save_samples_picture
 
 SAMPLE_NOISE_OFFSET = 1_000_003  # fixed-noise seed = run seed + this, away from the training RNG
+#: what usually helps when training diverges (also used by gankit.diagnostics for exploding gradients)
+DIVERGENCE_ADVICE = ("what usually helps: a lower learning rate (--lr-g/--lr-d, e.g. 10x lower), a gradient penalty "
+                     "(wgan-gp, dragan), spectral normalization in D, one-sided label smoothing, Adam with beta1=0.5, "
+                     "or fp32 instead of fp16 (--precision fp32)")
 
 
 class Callback:
@@ -192,11 +196,11 @@ class Trainer:
         self._sums, self._window_steps = {}, 0
         bad = [k for k, v in host.items() if not math.isfinite(v)]
         if bad:
-            raise TrainingDiverged(
-                f"training diverged at step {self.step_count}: {', '.join(bad)} became NaN/inf; the last good "
-                f"checkpoint is kept in {self.run_dir / 'checkpoints'} (lower --lr-g/--lr-d, or use a model with "
-                "a gradient penalty, e.g. wgan-gp)"
-            )
+            last = self.run_dir / "checkpoints" / "last.pt"
+            kept = (f"the last good checkpoint is kept in {last.parent}" if last.is_file()
+                    else "no checkpoint was saved yet")
+            raise TrainingDiverged(f"training diverged at step {self.step_count}: {', '.join(bad)} became NaN/inf; "
+                                   f"{kept} ({DIVERGENCE_ADVICE})")
         images = steps * self.n_critic * self.cfg.batch_size
         record = {"step": self.step_count, "wall_time": round(self.train_seconds, 3),
                   "images_per_s": images / max(elapsed, 1e-9), "ms_per_step": 1000 * elapsed / max(steps, 1)}
