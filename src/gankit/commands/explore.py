@@ -1,0 +1,97 @@
+"""gankit explore: walk a trained generator's latent space. Writes PNG grids and GIFs into
+--out (default RUN/explore/): spherical interpolation between seeds, a random walk, class rows
+and class interpolation (conditional models), code sweeps (InfoGAN), truncation rows, and
+latent arithmetic ("1,2,3 - 4,5,6 + 7,8,9": each operand is the average z of those seeds).
+With no picture chosen, it draws every picture the model supports."""
+
+from pathlib import Path
+
+from .argtypes import positive_int
+
+NAME = "explore"
+HELP = "latent space: interpolation, random walk, class rows, code sweeps, truncation, arithmetic"
+
+
+def add_arguments(p) -> None:
+    p.add_argument("run", help="run folder")
+    p.add_argument("--out", help="folder for the pictures (default RUN/explore)")
+    p.add_argument("--interpolate", action="store_true", help="slerp between seeds: grid + GIF")
+    p.add_argument("--walk", action="store_true", help="a random walk in z: GIF + strip")
+    p.add_argument("--classes", action="store_true", help="class rows and class interpolation (conditional models)")
+    p.add_argument("--codes", action="store_true", help="sweep each latent code (infogan)")
+    p.add_argument("--arithmetic", metavar="EXPR", help='latent arithmetic over averaged seeds, e.g. "1,2,3 - 4,5,6 + 7,8,9"')
+    p.add_argument("--truncation", type=float, metavar="PSI",
+                   help="truncation trick on every z drawn here, and a grid comparing psi values")
+    p.add_argument("--truncation-method", default="shrink", choices=("shrink", "resample"),
+                   help="shrink: z <- psi*z towards the mean (default); resample: redraw |z_i| > psi (BigGAN)")
+    p.add_argument("--seeds", default="0,1,2,3,4,5", help="seeds for interpolation endpoints (default 0,1,2,3,4,5)")
+    p.add_argument("--steps", type=positive_int, default=10, help="columns per interpolation / sweep (default 10)")
+    p.add_argument("--rows", type=positive_int, default=6, help="rows of class / code pictures (default 6)")
+    p.add_argument("--frames", type=positive_int, default=60, help="frames of the random walk (default 60)")
+    p.add_argument("--class", dest="label", type=int, default=None, help="class for conditional models (default 0)")
+    p.add_argument("--between", default=None, metavar="A,B", help="classes to interpolate between (default 0,1)")
+    p.add_argument("--seed", type=int, default=0, help="seed of the walk and of the class / code rows")
+
+
+def run(args) -> int:
+    from ..api import load_run
+    from ..errors import GankitError
+    from ..viz.gif import save_gif, tensor_frames
+    from ..viz.grid import save_image_grid
+    from ..viz.latent import TRUNCATION_METHODS, LatentExplorer, parse_arithmetic, parse_seeds
+
+    result = load_run(args.run)
+    ex = LatentExplorer(result, args.truncation, args.truncation_method)
+    out = Path(args.out) if args.out else result.path / "explore"
+    chosen = args.interpolate or args.walk or args.classes or args.codes or args.arithmetic
+    if args.label is not None and ex.conditional and not 0 <= args.label < ex.num_classes:
+        raise GankitError(f"--class must be in 0..{ex.num_classes - 1}, not {args.label}")
+    terms = parse_arithmetic(args.arithmetic) if args.arithmetic else None
+    seeds = parse_seeds(args.seeds)
+    written = []
+
+    def grid(images, name, nrow):
+        written.append(save_image_grid(images, out / name, nrow=nrow))
+
+    if args.truncation is not None:
+        print(f"truncation: psi={args.truncation}, {args.truncation_method}: "
+              f"{TRUNCATION_METHODS[args.truncation_method]}")
+    if args.interpolate or not chosen:
+        images, cols, frames = ex.interpolation(seeds, args.steps, label=args.label)
+        grid(images, "interpolation.png", cols)
+        written.append(save_gif(tensor_frames([f[None] for f in frames], nrow=1), out / "interpolation.gif",
+                                frame_ms=80, last_ms=80))
+    if args.walk or not chosen:
+        walk = ex.random_walk(args.seed, args.frames, label=args.label)
+        written.append(save_gif(tensor_frames([f[None] for f in walk], nrow=1), out / "walk.gif", frame_ms=80,
+                                last_ms=80))
+        grid(walk[:: max(1, len(walk) // 10)][:10], "walk.png", 10)
+    if args.classes or (not chosen and ex.conditional):
+        grid(ex.class_rows(args.steps, args.seed), "classes.png", args.steps)
+        a, b = (parse_seeds(args.between) + [None])[:2] if args.between else (0, 1)
+        if b is None:
+            raise GankitError("--between needs two classes, e.g. --between 3,7")
+        try:
+            grid(ex.class_interpolation(a, b, args.steps, args.rows, args.seed), "class_interpolation.png",
+                 args.steps)
+        except GankitError as e:
+            if args.classes:
+                raise
+            print(f"skipped class interpolation: {e}")
+    if args.codes or (not chosen and ex.codes):
+        for name, images in ex.code_sweeps(args.rows, args.steps, args.seed).items():
+            grid(images, f"{name}.png", len(images) // args.rows)
+    if args.truncation is not None:
+        psis = sorted({1.0, args.truncation, *(round(args.truncation * k, 3) for k in (0.5, 0.0))}, reverse=True)
+        if args.truncation_method == "resample":
+            psis = sorted({3.0, args.truncation, max(args.truncation / 2, 0.1)}, reverse=True)
+        grid(ex.truncation_rows(psis, args.steps, args.seed), "truncation.png", args.steps)
+        print(f"truncation.png rows: psi = {', '.join(str(p) for p in psis)}")
+    if terms:
+        images, cols = ex.arithmetic(terms, label=args.label)
+        grid(images, "arithmetic.png", cols)
+        print("arithmetic.png: one row per operand (its seeds, then their average z at the right), "
+              "last row: the result with +-0.25 noise, the exact result at the right")
+    for p in written:
+        print(f"wrote {p}")
+    return 0

@@ -1,0 +1,270 @@
+"""Moving through a trained generator's latent space: interpolation, walks, class rows, InfoGAN
+code sweeps, the truncation trick and latent vector arithmetic.
+
+Conventions that matter when reading the pictures:
+
+- A seed names one latent: ``latent_of(seed)`` is the first draw of ``torch.Generator(seed)``, the
+  same vector ``gankit sample --n 1 --seed S`` uses, so a face found with ``sample`` can be
+  interpolated or averaged here.
+- Interpolation is spherical (slerp, White 2016, "Sampling Generative Networks"): a straight line
+  between two Gaussian samples passes through the low-norm middle where G has rarely been
+  trained; the great circle keeps a typical norm.
+- The random walk is ``z <- sqrt(1 - a^2) z + a eps``: every frame is still a N(0, I) sample.
+- Truncation acts on the Gaussian part of the latent only (never on class one-hots or InfoGAN's
+  codes). ``shrink``: ``z <- psi * z``, towards the mean of the prior (0), as StyleGAN's psi does
+  in its w space. ``resample``: components with ``|z_i| > psi`` are redrawn until inside (BigGAN's
+  truncation trick, psi is then a threshold).
+- Arithmetic (Radford et al. 2015, DCGAN section 6.3): each operand is the average z of a few
+  chosen seeds; the result is decoded with and without small noise (+-0.25 as in the paper's
+  figure), next to the images of every operand.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+
+import torch
+
+from ..data.base import to_uint8
+from ..errors import GankitError
+
+TRUNCATION_METHODS = {
+    "shrink": "z <- psi * z (towards the prior mean 0)",
+    "resample": "components with |z_i| > psi redrawn from N(0, 1) (BigGAN)",
+}
+
+
+def slerp(a: torch.Tensor, b: torch.Tensor, t: torch.Tensor | float) -> torch.Tensor:
+    """Spherical interpolation between rows of ``a`` and ``b`` (falls back to lerp when parallel)."""
+    t = torch.as_tensor(t, dtype=a.dtype).reshape(-1, 1)
+    an, bn = a / a.norm(dim=-1, keepdim=True).clamp_min(1e-12), b / b.norm(dim=-1, keepdim=True).clamp_min(1e-12)
+    omega = torch.acos((an * bn).sum(-1, keepdim=True).clamp(-1 + 1e-7, 1 - 1e-7))
+    so = torch.sin(omega)
+    lerp = (1 - t) * a + t * b
+    out = torch.sin((1 - t) * omega) / so * a + torch.sin(t * omega) / so * b
+    return torch.where(so.abs() < 1e-6, lerp, out)
+
+
+def parse_seeds(text: str) -> list[int]:
+    try:
+        seeds = [int(s) for s in re.split(r"[,\s]+", text.strip()) if s]
+    except ValueError:
+        raise GankitError(f"seeds must be integers separated by commas, not {text!r} (e.g. --seeds 1,2,3)") from None
+    if not seeds:
+        raise GankitError("no seeds given (e.g. --seeds 1,2,3)")
+    return seeds
+
+
+def parse_arithmetic(expr: str) -> list[tuple[int, list[int]]]:
+    """``"1,2,3 - 4,5,6 + 7,8,9"`` -> ``[(+1, [1,2,3]), (-1, [4,5,6]), (+1, [7,8,9])]``."""
+    tokens = re.findall(r"[+-]|[^+-]+", expr.replace(" ", ""))
+    terms, sign, expect_operand = [], 1, True
+    for tok in tokens:
+        if tok in "+-":
+            if expect_operand:
+                if tok == "-" and not terms:
+                    sign = -1
+                    continue
+                raise GankitError(f"--arithmetic {expr!r}: two operators in a row (write e.g. \"1,2 - 3,4 + 5,6\")")
+            sign, expect_operand = (1 if tok == "+" else -1), True
+        else:
+            terms.append((sign, parse_seeds(tok)))
+            expect_operand = False
+    if not terms or expect_operand:
+        raise GankitError(f"--arithmetic {expr!r} is incomplete (write e.g. \"1,2,3 - 4,5,6 + 7,8,9\": "
+                          "each operand is a comma-separated list of seeds whose z are averaged)")
+    return terms
+
+
+class LatentExplorer:
+    """Latents and pictures of one run. ``labels`` pins the class of conditional models."""
+
+    def __init__(self, run, truncation: float | None = None, method: str = "shrink"):
+        if run.spec.kind != "image":
+            raise GankitError(f"explore draws image grids; {run.path} generates 2D points "
+                              "(use 'gankit sample RUN --out points.png' for a scatter plot)")
+        if method not in TRUNCATION_METHODS:
+            raise GankitError(f"unknown truncation method {method!r} (use one of: {', '.join(TRUNCATION_METHODS)})")
+        if truncation is not None and not truncation > 0:
+            raise GankitError(f"--truncation must be a positive number, not {truncation}")
+        if method == "shrink" and truncation is not None and truncation > 1:
+            raise GankitError(f"--truncation {truncation} > 1 would spread z out (use psi in (0, 1] with shrink)")
+        self.run = run
+        self.G = run.generator.eval()
+        self.latent = run._latent
+        self.z_dim = self.latent.z_dim
+        self.truncation, self.method = truncation, method
+        from ..models import get_model
+
+        info = get_model(run.config.model)
+        self.codes = hasattr(self.latent, "n_cat") and hasattr(self.latent, "split")  # InfoGAN
+        self.conditional = info.conditional and not self.codes and run.spec.num_classes > 0
+        self.num_classes = run.spec.num_classes
+
+    # -- latents -----------------------------------------------------------------------------
+    def latent_of(self, seed: int) -> torch.Tensor:
+        z = self.latent.sample(1, "cpu", generator=torch.Generator().manual_seed(seed))[0]
+        return self.truncate(z[None], seed=seed)[0]
+
+    def latents(self, seeds: list[int]) -> torch.Tensor:
+        return torch.stack([self.latent_of(s) for s in seeds])
+
+    def truncate(self, latent: torch.Tensor, psi: float | None = None, seed: int = 0) -> torch.Tensor:
+        """Apply the truncation trick to the Gaussian part (first ``z_dim`` entries) of latents."""
+        psi = self.truncation if psi is None else psi
+        if psi is None:
+            return latent
+        latent = latent.clone()
+        z = latent[:, : self.z_dim]
+        if self.method == "shrink":
+            latent[:, : self.z_dim] = psi * z
+        else:
+            g = torch.Generator().manual_seed(10_007 + seed)
+            for _ in range(1000):
+                bad = z.abs() > psi
+                if not bad.any():
+                    break
+                z = torch.where(bad, torch.randn(z.shape, generator=g), z)
+            latent[:, : self.z_dim] = z.clamp(-psi, psi)
+        return latent
+
+    def _labels(self, n: int, label: int | None) -> torch.Tensor | None:
+        if not self.conditional:
+            return None
+        return torch.full((n,), 0 if label is None else label, dtype=torch.long)
+
+    @torch.no_grad()
+    def decode(self, latent: torch.Tensor, labels: torch.Tensor | None = None, label: int | None = None) -> torch.Tensor:
+        """uint8 images of latents (``labels`` per row, or one ``label`` for all, for conditional models)."""
+        if labels is None:
+            labels = self._labels(len(latent), label)
+        return to_uint8(self.G(latent, labels).float())
+
+    @torch.no_grad()
+    def decode_soft(self, latent: torch.Tensor, weights: torch.Tensor) -> torch.Tensor:
+        """Decode with a mixture of classes (rows of ``weights`` sum to 1): class interpolation.
+
+        Works for generators that take the label as a one-hot next to z (:class:`ConcatGenerator`,
+        used by cgan and acgan). Another conditioning (e.g. projection, a class embedding) needs
+        its own rule here.
+        """
+        inner = getattr(self.G, "inner", None)
+        if inner is None or not hasattr(self.G, "num_classes"):
+            raise GankitError(f"class interpolation needs a generator that takes a one-hot label next to z; "
+                              f"{self.run.config.model} does not (use class rows instead)")
+        return to_uint8(inner(torch.cat([latent.flatten(1), weights.to(latent.dtype)], 1)).float())
+
+    # -- pictures ----------------------------------------------------------------------------
+    def interpolation(self, seeds: list[int], steps: int, label: int | None = None):
+        """Grid rows: slerp from each seed to the next; GIF frames: the closed loop through all."""
+        if len(seeds) < 2:
+            raise GankitError("interpolation needs at least two seeds (e.g. --seeds 1,2)")
+        lat = self.latents(seeds)
+        t = torch.linspace(0, 1, steps)
+        rows = [self.decode(self._path(lat[i], lat[i + 1], t), label=label) for i in range(len(seeds) - 1)]
+        frames = []
+        loop = torch.cat([lat, lat[:1]])
+        for i in range(len(seeds)):
+            frames += list(self.decode(self._path(loop[i], loop[i + 1], t[:-1]), label=label))
+        return torch.cat(rows), steps, frames
+
+    def _path(self, a: torch.Tensor, b: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
+        n = len(t)
+        if not self.codes:
+            return slerp(a.expand(n, -1), b.expand(n, -1), t)
+        # InfoGAN: slerp the Gaussian part, move the codes linearly
+        z = slerp(a[: self.z_dim].expand(n, -1), b[: self.z_dim].expand(n, -1), t)
+        rest = (1 - t)[:, None] * a[self.z_dim:] + t[:, None] * b[self.z_dim:]
+        return torch.cat([z, rest], 1)
+
+    def random_walk(self, seed: int, frames: int, step: float = 0.1, label: int | None = None) -> torch.Tensor:
+        g = torch.Generator().manual_seed(seed + 1)
+        lat = self.latent_of(seed)
+        path = [lat]
+        keep = math.sqrt(1 - step * step)
+        for _ in range(frames - 1):
+            nxt = path[-1].clone()
+            nxt[: self.z_dim] = keep * nxt[: self.z_dim] + step * torch.randn(self.z_dim, generator=g)
+            path.append(nxt)
+        return self.decode(torch.stack(path), label=label)
+
+    def class_rows(self, columns: int, seed: int) -> torch.Tensor:
+        """One row per class, one column per z (the same z down each column)."""
+        if not self.conditional:
+            raise GankitError(f"class rows need a class-conditional model; {self.run.config.model} is not "
+                              "(see 'gankit models')")
+        lat = self.latents([seed + j for j in range(columns)])
+        rows = [self.decode(lat, label=k) for k in range(self.num_classes)]
+        return torch.cat(rows)
+
+    def class_interpolation(self, a: int, b: int, steps: int, rows: int, seed: int) -> torch.Tensor:
+        """Rows: a fixed z each; columns: the class moving from ``a`` to ``b``."""
+        for k in (a, b):
+            if not 0 <= k < self.num_classes:
+                raise GankitError(f"class {k} is out of range (0..{self.num_classes - 1})")
+        t = torch.linspace(0, 1, steps)
+        weights = torch.zeros(steps, self.num_classes)
+        weights[:, a] += 1 - t
+        weights[:, b] += t
+        out = [self.decode_soft(self.latent_of(seed + r).expand(steps, -1), weights) for r in range(rows)]
+        return torch.cat(out)
+
+    def code_sweeps(self, rows: int, steps: int, seed: int, span: float = 2.0) -> dict[str, torch.Tensor]:
+        """InfoGAN: the categorical code across columns, and each continuous code from -span to span.
+
+        Each row keeps its z (and the other codes) fixed, as in the InfoGAN paper's figures.
+        """
+        if not self.codes:
+            raise GankitError(f"code sweeps need a model with latent codes (infogan); {self.run.config.model} has none")
+        n_cat, n_cont = self.latent.n_cat, self.latent.n_cont
+        base = self.latents([seed + r for r in range(rows)])
+        out = {}
+        grid = []
+        for r in range(rows):
+            lat = base[r].expand(n_cat, -1).clone()
+            lat[:, self.z_dim: self.z_dim + n_cat] = torch.eye(n_cat)
+            grid.append(self.decode(lat))
+        out["code_categorical"] = torch.cat(grid)
+        values = torch.linspace(-span, span, steps)
+        for j in range(n_cont):
+            grid = []
+            for r in range(rows):
+                lat = base[r].expand(steps, -1).clone()
+                lat[:, self.z_dim + n_cat + j] = values
+                grid.append(self.decode(lat))
+            out[f"code_continuous{j + 1}"] = torch.cat(grid)
+        return out
+
+    def truncation_rows(self, psis: list[float], columns: int, seed: int) -> torch.Tensor:
+        """One row per psi, the same seeds in every row (psi=1 with shrink is the untruncated model)."""
+        base = torch.stack([self.latent.sample(1, "cpu", generator=torch.Generator().manual_seed(seed + j))[0]
+                            for j in range(columns)])
+        rows = [self.decode(self.truncate(base, psi, seed=seed)) for psi in psis]
+        return torch.cat(rows)
+
+    def arithmetic(self, terms: list[tuple[int, list[int]]], variations: int = 8, noise: float = 0.25,
+                   label: int | None = None):
+        """Rows: each operand's seeds and their average; then the result and noisy variations of it.
+
+        Returns (images, columns) for a grid with one row per operand plus the result row.
+        """
+        width = max(max(len(s) for _, s in terms) + 1, variations + 1)
+        blank = None
+        rows = []
+        result = None
+        for sign, seeds in terms:
+            lat = self.latents(seeds)
+            mean = lat.mean(0, keepdim=True)
+            imgs = self.decode(torch.cat([lat, mean]), label=label)
+            blank = torch.full_like(imgs[:1], 255)
+            pad = width - len(imgs)
+            rows.append(torch.cat([imgs[:-1], blank.expand(pad, -1, -1, -1), imgs[-1:]]))
+            result = sign * mean if result is None else result + sign * mean
+        g = torch.Generator().manual_seed(0)
+        jitter = result.expand(variations, -1).clone()
+        jitter[:, : self.z_dim] += noise * (2 * torch.rand(variations, self.z_dim, generator=g) - 1)
+        res = self.decode(torch.cat([jitter, result]), label=label)
+        pad = width - len(res)
+        rows.append(torch.cat([res[:-1], blank.expand(pad, -1, -1, -1), res[-1:]]))
+        return torch.cat(rows), width
