@@ -20,6 +20,7 @@ FACTORIES: list[CallbackFactory] = []
 PROVIDERS: list[str] = []
 PROVIDERS.append("gankit.viz.outputs")  # curves.png + progress.gif at the end of a run
 PROVIDERS.append("gankit.diagnostics")  # pitfall alarms (--no-diagnostics turns them off)
+PROVIDERS.append("gankit.viz.tensorboard")  # --tensorboard
 
 
 def register_callback(factory: CallbackFactory) -> CallbackFactory:

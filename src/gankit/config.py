@@ -51,7 +51,7 @@ class TrainConfig:
     device: str = "auto"
     precision: str = "fp32"
     compile: bool = False        # torch.compile G and D (compile time is logged as compile_s)
-    channels_last: bool = False  # NHWC memory format for conv nets (measure: bench/channels_last.py)
+    channels_last: bool = False  # NHWC memory format for conv nets (measure: bench/engine_options.py)
     sample_every: int = 500
     checkpoint_every: int = 1000
     keep_checkpoints: int = 3
@@ -59,6 +59,7 @@ class TrainConfig:
     grid_size: int = 64
     # watchers of training: pitfall alarms (gankit.diagnostics)
     diagnostics: bool = True
+    tensorboard: bool = False  # scalars + sample grids as TensorBoard event files in RUN/tensorboard
 
     def validate(self) -> "TrainConfig":
         """Raise a one-line :class:`GankitError` for any value that cannot work."""

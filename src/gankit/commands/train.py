@@ -10,7 +10,7 @@ CONFIG_FLAGS = ("model", "dataset", "data_root", "image_size", "channels", "step
                 "arch", "width", "z_dim", "g_loss", "n_critic", "lr_g", "lr_d", "seed", "device", "precision",
                 "sample_every", "checkpoint_every", "log_every",
                 "optim_g", "optim_d", "label_smoothing", "instance_noise",
-                "diagnostics", "compile", "channels_last")
+                "diagnostics", "compile", "channels_last", "tensorboard")
 
 
 def add_arguments(t) -> None:
@@ -44,6 +44,8 @@ def add_arguments(t) -> None:
     t.add_argument("--sample-every", type=positive_int, help="save a fixed-noise grid every N steps")
     t.add_argument("--checkpoint-every", type=positive_int)
     t.add_argument("--log-every", type=positive_int)
+    t.add_argument("--tensorboard", action="store_true", default=None,
+                   help="also write scalars and sample grids as TensorBoard event files (RUN/tensorboard)")
     t.add_argument("--no-diagnostics", dest="diagnostics", action="store_false", default=None,
                    help="turn off the pitfall alarms (vanishing gradients, mode collapse, divergence, oscillation)")
     t.add_argument("--config", help="YAML file of config keys; flags override it")

@@ -1,0 +1,92 @@
+"""``--tensorboard``: the numbers of ``metrics.jsonl`` and the fixed-noise grids as TensorBoard
+event files in ``RUN/tensorboard/`` (``tensorboard --logdir RUN``). Local files only; nothing
+talks to an online service.
+
+Why a callback and not a second logger in the engine: the record a callback sees is exactly
+what is written to ``metrics.jsonl`` (including eval metrics and diagnostics added by callbacks
+that ran before it), so both logs always agree.
+"""
+
+from __future__ import annotations
+
+import math
+
+from ..callbacks import register_callback
+from ..distributed import is_main_process
+from ..engine import Callback
+
+SKIP = {"step"}
+
+
+class TensorBoardLogger(Callback):
+    def __init__(self, run_dir, sample_every: int):
+        from torch.utils.tensorboard import SummaryWriter
+
+        self.writer = SummaryWriter(log_dir=str(run_dir / "tensorboard"))
+        self.sample_every = sample_every
+        self.last_grid_step = -1
+        self.pending: dict | None = None
+
+    def on_log(self, trainer, record: dict) -> None:
+        # Callbacks after this one may still add keys (eval metrics) to this record: write the
+        # previous record, complete by now, and keep this one for the next call.
+        self._write_scalars()
+        self.pending = record
+        step = record["step"]
+        if self.last_grid_step < 0 or step // self.sample_every > self.last_grid_step // self.sample_every:
+            self._grid(trainer, step)
+        self.writer.flush()
+
+    def on_end(self, trainer) -> None:
+        self._write_scalars()
+        if self.last_grid_step != trainer.step_count:
+            self._grid(trainer, trainer.step_count)
+        self.writer.close()
+
+    def _write_scalars(self) -> None:
+        record, self.pending = self.pending, None
+        if record is None:
+            return
+        step = record["step"]
+        for key, value in record.items():
+            if key in SKIP or isinstance(value, bool) or not isinstance(value, (int, float)):
+                continue
+            if math.isfinite(value):
+                self.writer.add_scalar(f"train/{key}", value, step)
+        self.writer.add_scalar("train/alarms", len(record.get("alarms", [])), step)
+
+    def _grid(self, trainer, step: int) -> None:
+        samples = trainer.generate_fixed()
+        if trainer.spec.kind == "image":
+            from torchvision.utils import make_grid
+
+            nrow = max(1, math.ceil(math.sqrt(len(samples))))
+            self.writer.add_image("samples/fixed_noise", make_grid(samples.cpu(), nrow=nrow, padding=2), step)
+        else:
+            import matplotlib
+
+            matplotlib.use("Agg")
+            import matplotlib.pyplot as plt
+
+            fig, ax = plt.subplots(figsize=(3, 3), dpi=80)
+            if trainer.reference is not None:
+                r = trainer.reference.cpu().numpy()
+                ax.scatter(r[:, 0], r[:, 1], s=2, c="0.7")
+            p = samples.cpu().numpy()
+            ax.scatter(p[:, 0], p[:, 1], s=3, c="tab:orange")
+            ax.set_aspect("equal")
+            self.writer.add_figure("samples/fixed_noise", fig, step, close=True)
+        self.last_grid_step = step
+
+
+@register_callback
+def _tensorboard(cfg, run_dir, dataset):
+    if not getattr(cfg, "tensorboard", False) or not is_main_process():
+        return None
+    try:
+        import tensorboard  # noqa: F401
+    except ImportError:
+        from ..errors import GankitError
+
+        raise GankitError("--tensorboard needs the tensorboard package (pip install tensorboard)") from None
+    return TensorBoardLogger(run_dir, cfg.sample_every)
