@@ -50,6 +50,13 @@ class Run:
             self._load_generator()
         return self._generator
 
+    @property
+    def latent(self):
+        """G's input distribution (the objective's Latent; InfoGAN's carries its codes)."""
+        if self._generator is None:
+            self._load_generator()
+        return self._latent
+
     def _load_generator(self) -> None:
         state = load_checkpoint(self.path / "checkpoints" / "last.pt")
         if state.get("model") != self.config.model:

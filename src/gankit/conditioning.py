@@ -108,3 +108,36 @@ class CodeGenerator(nn.Module):
             latent = latent.clone()
             latent[:, start:start + self.n_cat] = one_hot(y % self.n_cat, self.n_cat, latent.dtype)
         return self.inner(latent)
+
+
+def class_rows(n: int, num_classes: int) -> tuple[torch.Tensor, int]:
+    """Labels for a grid with one row per class: ``(labels, images_per_row)``; n=100, K=10 -> 10 x 10."""
+    per_row = max(1, -(-n // num_classes))
+    return (torch.arange(n) // per_row).clamp(max=num_classes - 1), per_row
+
+
+#: the codes ``gankit sample --sweep`` knows: the categorical one and the continuous ones
+def sweep_names(latent: CodeLatent) -> list[str]:
+    return ["cat"] + [f"c{i + 1}" for i in range(latent.n_cont)]
+
+
+def code_sweep(latent: CodeLatent, code: str, rows: int, cols: int = 10,
+               generator: torch.Generator | None = None, span: float = 2.0) -> torch.Tensor:
+    """InfoGAN latents for a (rows x cols) grid that varies one code along each row.
+
+    Each row holds its own z and other codes fixed. ``cat``: the columns run through the
+    categorical values (cols = n_cat). ``c1``, ``c2``...: row r uses categorical value r % n_cat and
+    the columns run the continuous code from -span to span (the paper shows -2..2, beyond the
+    training range [-1, 1]).
+    """
+    if code == "cat":
+        cols = latent.n_cat
+    z, c, u = latent.sample_parts(rows, "cpu", generator)
+    z, u = z.repeat_interleave(cols, 0), u.repeat_interleave(cols, 0)
+    if code == "cat":
+        c = torch.arange(cols).repeat(rows)
+    else:
+        idx = int(code[1:]) - 1
+        c = (torch.arange(rows) % latent.n_cat).repeat_interleave(cols)
+        u[:, idx] = torch.linspace(-span, span, cols).repeat(rows)
+    return latent.join(z, c, u)

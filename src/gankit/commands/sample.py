@@ -15,6 +15,8 @@ def add_arguments(s) -> None:
     s.add_argument("--out", required=True, help="grid.png (picture) or samples.npy (uint8 array)")
     s.add_argument("--seed", type=int, default=None)
     s.add_argument("--class", dest="label", type=int, default=None, help="class to sample (conditional models)")
+    s.add_argument("--sweep", metavar="CODE", default=None,
+                   help="InfoGAN: vary one code along each row, others fixed: cat, c1 or c2 (grid of --n // 10 rows)")
 
 
 def run(args) -> int:
@@ -31,9 +33,20 @@ def run(args) -> int:
     if args.label is not None:
         if not get_model(result.config.model).conditional:
             raise GankitError(f"--class needs a class-conditional model; {result.config.model} is unconditional")
-        if not 0 <= args.label < result.spec.num_classes:
-            raise GankitError(f"--class must be in 0..{result.spec.num_classes - 1}, not {args.label}")
-    samples = result.sample(args.n, seed=args.seed, labels=args.label)
+        if not 0 <= args.label < _num_classes(result):
+            raise GankitError(f"--class must be in 0..{_num_classes(result) - 1}, not {args.label}")
+    nrow = None
+    info = get_model(result.config.model)
+    if args.sweep is not None:
+        samples, nrow = _sweep(result, args)
+    elif info.conditional and args.label is None:
+        # one row per class (class-sorted rows in an .npy too)
+        from ..conditioning import class_rows
+
+        labels, nrow = class_rows(args.n, _num_classes(result))
+        samples = result.sample(args.n, seed=args.seed, labels=labels)
+    else:
+        samples = result.sample(args.n, seed=args.seed, labels=args.label)
     out.parent.mkdir(parents=True, exist_ok=True)
     if out.suffix.lower() == ".npy":
         array = samples.numpy()
@@ -42,6 +55,30 @@ def run(args) -> int:
         np.save(out, array)
         print(f"wrote {out}: {array.dtype} array of shape {array.shape}")
     else:
-        save_samples_picture(samples, result.spec.kind, out)
-        print(f"wrote {out}: {args.n} samples")
+        save_samples_picture(samples, result.spec.kind, out, nrow=nrow)
+        print(f"wrote {out}: {len(samples)} samples")
     return 0
+
+
+def _num_classes(result) -> int:
+    """Classes a conditional run can be asked for: the data's classes, or InfoGAN's categorical values."""
+    return getattr(result.latent, "n_cat", None) or result.spec.num_classes
+
+
+def _sweep(result, args):
+    import torch
+
+    from ..conditioning import code_sweep, sweep_names
+    from ..data import to_uint8
+
+    latent = result.latent
+    if not hasattr(latent, "n_cat"):
+        raise GankitError(f"--sweep needs a model with latent codes (infogan); {result.config.model} has none")
+    if args.sweep not in sweep_names(latent):
+        raise GankitError(f"unknown code {args.sweep!r} for --sweep (use one of: {', '.join(sweep_names(latent))})")
+    gen = torch.Generator().manual_seed(args.seed) if args.seed is not None else None
+    z = code_sweep(latent, args.sweep, rows=max(1, args.n // 10), cols=10, generator=gen)
+    with torch.no_grad():
+        x = result.generator(z, None).float()
+    cols = latent.n_cat if args.sweep == "cat" else 10
+    return (to_uint8(x) if result.spec.kind == "image" else x), cols
