@@ -31,8 +31,12 @@ test-all: setup data
 	@bash scripts/ensure-chromium.sh
 	$(PY) -m pytest -q -m ""
 
-bench: setup data
-	$(PY) bench/train_speed.py
+bench: setup data  # each script runs in < 10 min on a quiet 2-core CPU; see docs/performance.md
+	$(VENV)/bin/gankit bench --model dcgan
+	$(PY) bench/vs_reference.py
+	$(PY) bench/engine_options.py
+	$(PY) bench/precision_quality.py
+	$(PY) bench/time_to_quality.py
 
 clean:
 	rm -rf $(VENV) runs .pytest_cache
