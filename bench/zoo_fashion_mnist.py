@@ -1,0 +1,149 @@
+"""Train the whole zoo on Fashion-MNIST with one budget and one seed; write docs/zoo-fashion-mnist.md.
+
+Every model gets the same number of generator updates, batch size, seed and (except gan/dcgan,
+which keep their own nets) the same zoo backbone; each keeps its paper's optimizer, learning
+rates and n_critic. The metric is the FID of gankit.metrics (domain-classifier features) when
+that package is importable, plus, always, the Fréchet distance of 7x7 average-pooled pixels
+(tests/distances.py), which needs no trained feature extractor.
+
+    .venv/bin/python bench/zoo_fashion_mnist.py --steps 400 --out runs/zoo-fm
+
+Not part of the test suite. Results are appended to OUT/results.jsonl as each model finishes, so
+``--table-only`` can rewrite the table from a partial run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shlex
+import sys
+import time
+from pathlib import Path
+
+import torch
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests"))
+
+# the two n_critic = 5 models last: they cost ~5 D updates per step
+MODELS = ["gan", "dcgan", "cgan", "acgan", "infogan", "lsgan", "dragan", "ebgan", "began", "wgan", "wgan-gp"]
+
+
+def pixel_fd(samples: torch.Tensor, real: torch.Tensor) -> float:
+    from distances import frechet_distance, pooled_pixels
+
+    return frechet_distance(pooled_pixels(samples), pooled_pixels(real))
+
+
+def classifier_fid(run, n: int):
+    try:
+        from gankit.metrics.evaluate import fid_of_run
+    except Exception:  # gankit.metrics not available on this checkout
+        return None
+    try:
+        return fid_of_run(run, n=n, seed=0)
+    except Exception as e:  # e.g. no trained domain classifier weights here
+        print(f"  classifier FID unavailable: {e}", flush=True)
+        return None
+
+
+def grid(run, path: Path) -> None:
+    from gankit.conditioning import class_rows
+    from gankit.models import get_model
+    from gankit.viz.grid import save_image_grid
+
+    if get_model(run.config.model).conditional:
+        labels, per_row = class_rows(100, 10)
+        images = run.sample(100, seed=0, labels=labels)
+    else:
+        images, per_row = run.sample(100, seed=0), 10
+    save_image_grid(images, path, nrow=per_row)
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--steps", type=int, default=400)
+    p.add_argument("--batch-size", type=int, default=64)
+    p.add_argument("--width", type=int, default=None, help="backbone width (default: each net's own, 64)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--n-eval", type=int, default=5000)
+    p.add_argument("--models", default=",".join(MODELS))
+    p.add_argument("--out", default="runs/zoo-fm")
+    p.add_argument("--docs", default=str(ROOT / "docs"))
+    p.add_argument("--threads", type=int, default=0, help="torch threads (0: torch's default)")
+    p.add_argument("--table-only", action="store_true")
+    args = p.parse_args()
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    import gankit
+    from gankit.data import get_dataset
+
+    out, docs = Path(args.out), Path(args.docs)
+    results_file = out / "results.jsonl"
+    command = "python bench/zoo_fashion_mnist.py " + " ".join(shlex.quote(a) for a in sys.argv[1:])
+    if not args.table_only:
+        out.mkdir(parents=True, exist_ok=True)
+        data = get_dataset("fashion-mnist", "train")
+        real = get_dataset("fashion-mnist", "test").subset(args.n_eval, seed=0).data
+        for model in args.models.split(","):
+            arch = {"gan": "zoo"}.get(model)  # gan's own default is the paper's MLP; here it gets the backbone
+            t = time.perf_counter()
+            run = gankit.train(model=model, dataset="fashion-mnist", steps=args.steps, batch_size=args.batch_size,
+                               seed=args.seed, arch=arch, width=args.width, quiet=True, out=out / model, overwrite=True, data=data,
+                               log_every=50, sample_every=10**9, checkpoint_every=10**9)
+            wall = time.perf_counter() - t
+            records = run.metrics()
+            train_s = records[-1]["wall_time"]
+            images = args.steps * run.config.batch_size * (run.config.n_critic or 1)
+            samples = run.sample(args.n_eval, seed=0,
+                                 labels=torch.arange(args.n_eval) % 10 if gankit.models.get_model(model).conditional
+                                 else None)
+            row = {"model": model, "arch": run.config.arch, "width": run.config.width or 64, "steps": args.steps, "n_critic": run.config.n_critic,
+                   "train_s": round(train_s, 1), "wall_s": round(wall, 1),
+                   "images_per_s": round(images / max(train_s, 1e-9), 1),
+                   "pixel_fd": round(pixel_fd(samples, real), 4), "fid": classifier_fid(run, args.n_eval),
+                   "grid": f"zoo/{model}.png"}
+            grid(run, docs / "zoo" / f"{model}.png")
+            with open(results_file, "a") as f:
+                f.write(json.dumps(row) + "\n")
+            print(json.dumps(row), flush=True)
+    write_table(results_file, docs / "zoo-fashion-mnist.md", command, args)
+    return 0
+
+
+def write_table(results_file: Path, path: Path, command: str, args) -> None:
+    rows = {}
+    for line in results_file.read_text().splitlines():
+        r = json.loads(line)
+        rows[r["model"]] = r  # the latest result per model
+    has_fid = any(r["fid"] is not None for r in rows.values())
+    lines = [
+        "# The zoo on Fashion-MNIST",
+        "",
+        f"Made by `{command}` (steps = generator updates, batch {args.batch_size}, seed {args.seed}; every model ",
+        "except dcgan on the zoo backbone of Lucic et al. 2018, each with its paper's optimizer, learning rates and",
+        "n_critic). Timings are CPU wall-clock on a 2-core machine shared with other jobs while this ran: they",
+        "are disturbed and only roughly comparable. A modest budget: these are early samples, not converged models.",
+        "",
+        "Metrics, both against the Fashion-MNIST test split, lower is better:",
+        "- **FID (classifier)**: Fréchet distance of gankit.metrics' domain-classifier features" +
+        ("" if has_fid else " (not available on this checkout when the bench ran: column empty)") + ";",
+        f"- **pixel FD**: Fréchet distance of 7x7 average-pooled pixels (tests/distances.py), {args.n_eval} samples.",
+        "",
+        "Conditional models (cgan, acgan, infogan's categorical code) are sampled one class per row.",
+        "",
+        "| model | arch (width) | steps | n_critic | train time (s) | images/s (D) | FID (classifier) | pixel FD | samples |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for r in rows.values():
+        fid = f"{r['fid']:.2f}" if r["fid"] is not None else "-"
+        lines.append(f"| {r['model']} | {r['arch']} ({r['width']}) | {r['steps']} | {r['n_critic']} | {r['train_s']} | "
+                     f"{r['images_per_s']} | {fid} | {r['pixel_fd']} | ![{r['model']}]({r['grid']}) |")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("\n".join(lines) + "\n")
+    print(f"wrote {path}")
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
