@@ -1,0 +1,48 @@
+"""gankit eval: measure a trained run (FID, KID, IS, PR/DC, SWD, coverage, ...) and write eval.json.
+
+Features come from the domain classifier shipped with gankit (offline); --extractor inception
+uses torch-fidelity's Inception-v3 (downloaded, or --inception-weights PATH) and falls back to
+the classifier with a one-line message when the weights cannot be had.
+"""
+
+from .argtypes import positive_int
+
+NAME = "eval"
+HELP = "evaluate a run: FID, KID, IS, precision/recall, SWD, coverage... (writes eval.json)"
+
+
+def add_arguments(p) -> None:
+    from ..metrics.evaluate import METRICS
+
+    p.add_argument("run", help="run folder")
+    p.add_argument("--n", type=positive_int, default=10000, help="samples to draw (default 10000)")
+    p.add_argument("--metrics", default=None,
+                   help=f"comma-separated, default all that apply: {','.join(METRICS)}")
+    p.add_argument("--seed", type=int, default=0, help="sampling seed (default 0)")
+    p.add_argument("--split", default="test", choices=("test", "train"), help="real data to compare with (default test)")
+    p.add_argument("--extractor", default="auto", choices=("auto", "classifier", "inception"),
+                   help="feature network (auto: Inception if --inception-weights is given, else the classifier)")
+    p.add_argument("--classifier", help="domain classifier weights file (default: the shipped or trained one)")
+    p.add_argument("--inception-weights", help="local Inception-v3 weights file (torch-fidelity format)")
+    p.add_argument("--no-cache", action="store_true", help="recompute the real-data features")
+    p.add_argument("--json", action="store_true", help="print the result as JSON instead of a table")
+
+
+def run(args) -> int:
+    import json
+
+    from ..metrics.evaluate import evaluate
+    from ..metrics.table import metric_table
+
+    result = evaluate(args.run, args.metrics, n=args.n, seed=args.seed, split=args.split, extractor=args.extractor,
+                      classifier=args.classifier, inception_weights=args.inception_weights,
+                      use_cache=not args.no_cache)
+    if args.json:
+        print(json.dumps(result, indent=2))
+        return 0
+    info = result["info"]
+    print(f"{info['model']} on {info['dataset']}, step {info['step']}: {info['n']} samples vs {info['n_real']} "
+          f"{info['split']} images, features: {info['extractor']['id']}")
+    print(metric_table(result["metrics"]))
+    print(f"({result['seconds']['total']:.1f} s; written to {args.run}/eval.json)")
+    return 0

@@ -1,0 +1,52 @@
+"""Real-data features, cached per (dataset, split, extractor) with a content hash.
+
+Extracting features of 60k training images costs far more than any metric, and the real side of
+every comparison is the same; so it is done once and stored under ``$GANKIT_HOME/features``
+(default ``~/.cache/gankit/features``). The file name holds the dataset, the split, the extractor
+id (network + weights hash) and a hash of the image bytes themselves, so a changed dataset,
+resized images or new weights can never reuse stale statistics.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import torch
+
+from .features import Extractor
+from .weights import cache_home
+
+
+def content_hash(data: torch.Tensor) -> str:
+    h = hashlib.sha256()
+    h.update(str(tuple(data.shape)).encode())
+    h.update(data.contiguous().numpy().tobytes())
+    return h.hexdigest()[:16]
+
+
+def cache_path(dataset: str, split: str, extractor_id: str, digest: str) -> Path:
+    safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in dataset)
+    return cache_home() / "features" / f"{safe}-{split}-{extractor_id}-{digest}.pt"
+
+
+def real_features(dataset_name: str, split: str, images: torch.Tensor, labels: torch.Tensor | None,
+                  extractor: Extractor, use_cache: bool = True) -> dict:
+    """``{"features", "logits", "labels", "cached": bool}`` of real images, from the cache when possible."""
+    path = cache_path(dataset_name, split, extractor.id, content_hash(images))
+    if use_cache and path.is_file():
+        try:
+            blob = torch.load(path, map_location="cpu", weights_only=True)
+            blob["cached"] = True
+            return blob
+        except Exception:
+            path.unlink(missing_ok=True)  # a torn or foreign file: recompute
+    out = extractor(images)
+    out["labels"] = labels
+    if use_cache:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        torch.save(out, tmp)
+        tmp.replace(path)
+    out["cached"] = False
+    return out

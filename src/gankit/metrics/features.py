@@ -1,0 +1,107 @@
+"""Feature extractors: the domain classifier (offline, shipped) and Inception-v3 (torch-fidelity).
+
+An :class:`Extractor` maps uint8 images (N, C, H, W) to ``{"features": (N, D), "logits": (N, K)}``
+in float32 on the CPU. Its ``id`` names the network *and* the weights file's hash, so cached real
+statistics and published numbers can never silently mix two networks.
+
+Inception-v3 (the standard FID network) comes from torch-fidelity, whose weights are downloaded on
+first use or read from ``--inception-weights PATH``. When they cannot be had (offline, no file),
+:func:`get_extractor` says so in one line and falls back to the domain classifier: an evaluation
+never dies halfway because of a download.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field
+from typing import Callable
+
+import torch
+
+from ..errors import GankitError
+
+BATCH = 1000
+
+
+@dataclass
+class Extractor:
+    name: str                      # "classifier" or "inception"
+    id: str                        # name + weights hash: the cache key and what eval.json records
+    fn: Callable[[torch.Tensor], tuple[torch.Tensor, torch.Tensor | None]]
+    info: dict = field(default_factory=dict)
+
+    @torch.no_grad()
+    def __call__(self, images: torch.Tensor, batch_size: int = BATCH) -> dict:
+        feats, logits = [], []
+        for start in range(0, len(images), batch_size):
+            f, lg = self.fn(images[start:start + batch_size])
+            feats.append(f.float().cpu())
+            if lg is not None:
+                logits.append(lg.float().cpu())
+        return {"features": torch.cat(feats), "logits": torch.cat(logits) if logits else None}
+
+
+def _to_channels(images: torch.Tensor, channels: int) -> torch.Tensor:
+    if images.shape[1] == channels:
+        return images
+    if channels == 3:
+        return images.expand(-1, 3, -1, -1)  # gray tiled to RGB
+    weights = torch.tensor([0.299, 0.587, 0.114]).view(1, 3, 1, 1)
+    return (images.float() * weights).sum(1, keepdim=True).round().clamp(0, 255).to(torch.uint8)
+
+
+def classifier_extractor(dataset: str, classifier: str | None = None) -> Extractor:
+    """The domain classifier for ``dataset`` (shipped, user-trained, or the file ``classifier``)."""
+    from .weights import load_classifier
+
+    model, meta, digest = load_classifier(dataset, classifier)
+    channels = int(meta.get("channels", 1))
+
+    def fn(x):
+        return model.features_and_logits(_to_channels(x, channels))
+
+    info = {"dataset": meta["dataset"], "test_accuracy": meta.get("test_accuracy"), "sha256": digest,
+            "class_names": meta.get("class_names", [])}
+    return Extractor("classifier", f"classifier-{meta['dataset']}-{digest}", fn, info)
+
+
+def inception_extractor(weights: str | None = None) -> Extractor:
+    """torch-fidelity's Inception-v3 (2048-d pool features + logits). Raises if the weights cannot be had."""
+    try:
+        from torch_fidelity.feature_extractor_inceptionv3 import FeatureExtractorInceptionV3
+    except ImportError as e:
+        raise GankitError("torch-fidelity is not installed (pip install torch-fidelity)") from e
+    net = FeatureExtractorInceptionV3("inception-v3-compat", ["2048", "logits_unbiased"],
+                                      feature_extractor_weights_path=weights).eval()
+
+    def fn(x):
+        out = net(_to_channels(x, 3).contiguous())
+        return out[0], out[1]
+
+    digest = "default"
+    if weights:
+        from .weights import file_hash
+
+        digest = file_hash(weights)
+    return Extractor("inception", f"inception-v3-compat-{digest}", fn, {"weights": weights or "download"})
+
+
+def get_extractor(kind: str, dataset: str, classifier: str | None = None, inception_weights: str | None = None,
+                  warn: Callable[[str], None] | None = None) -> Extractor:
+    """``kind`` is "classifier", "inception" or "auto" (Inception if weights are given, else the classifier).
+
+    Asking for Inception when it cannot load prints one line and falls back to the classifier.
+    """
+    warn = warn or (lambda msg: print(msg, file=sys.stderr))
+    if kind == "auto":
+        kind = "inception" if inception_weights else "classifier"
+    if kind not in ("classifier", "inception"):
+        raise GankitError(f"unknown feature extractor {kind!r} (use classifier, inception or auto)")
+    if kind == "inception":
+        try:
+            return inception_extractor(inception_weights)
+        except Exception as e:  # offline, missing file, corrupt file: never crash mid-run
+            reason = str(e).splitlines()[0][:160] if str(e) else type(e).__name__
+            warn(f"gankit: Inception-v3 weights unavailable ({reason}); using the {dataset} domain classifier "
+                 "features instead (pass --inception-weights PATH to use a local copy)")
+    return classifier_extractor(dataset, classifier)

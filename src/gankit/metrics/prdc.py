@@ -1,0 +1,57 @@
+"""Precision/recall (Kynkaanniemi et al. 2019, k=3) and density/coverage (Naeem et al. 2020, k=5).
+
+Each real sample gets a ball whose radius is the distance to its k-th nearest real neighbour
+(itself excluded); likewise each fake sample among the fakes.
+- precision: share of fakes inside at least one real ball (are samples realistic?)
+- recall:    share of reals inside at least one fake ball (is the data's variety produced?)
+- density:   mean number of real balls (k=5) containing a fake, divided by k (can exceed 1)
+- coverage:  share of reals whose ball (k=5) contains at least one fake (robust recall)
+Distances are Euclidean in feature space, computed in chunks so 10k x 10k never sits in memory.
+"""
+
+from __future__ import annotations
+
+import torch
+
+CHUNK = 2048
+
+
+def _kth_neighbour_radii(x: torch.Tensor, ks: tuple[int, ...]) -> dict[int, torch.Tensor]:
+    """Distance from each row of ``x`` to its k-th nearest other row, for each k in ``ks``."""
+    kmax = max(ks)
+    out = []
+    for start in range(0, len(x), CHUNK):
+        d = torch.cdist(x[start:start + CHUNK], x)
+        # the smallest distance is the point itself (0); neighbour k is at sorted position k
+        out.append(d.topk(kmax + 1, dim=1, largest=False).values)
+    sorted_d = torch.cat(out)
+    return {k: sorted_d[:, k] for k in ks}
+
+
+def _ball_counts(queries: torch.Tensor, centres: torch.Tensor, radii: list[torch.Tensor]):
+    """For each radius set: how many balls contain each query; and each centre's nearest-query distance."""
+    counts = [torch.zeros(len(queries), dtype=torch.long) for _ in radii]
+    nearest = torch.full((len(centres),), float("inf"))
+    for start in range(0, len(queries), CHUNK):
+        d = torch.cdist(queries[start:start + CHUNK], centres)
+        for c, r in zip(counts, radii):
+            c[start:start + CHUNK] = (d <= r[None, :]).sum(1)
+        nearest = torch.minimum(nearest, d.min(0).values)
+    return counts, nearest
+
+
+def prdc(real, fake, k_pr: int = 3, k_dc: int = 5) -> dict:
+    real = torch.as_tensor(real).float()
+    fake = torch.as_tensor(fake).float()
+    if min(len(real), len(fake)) <= max(k_pr, k_dc):
+        raise ValueError(f"precision/recall need more than {max(k_pr, k_dc)} samples per set")
+    real_r = _kth_neighbour_radii(real, (k_pr, k_dc))
+    fake_r = _kth_neighbour_radii(fake, (k_pr,))[k_pr]
+    (counts_pr, counts_dc), nearest_fake = _ball_counts(fake, real, [real_r[k_pr], real_r[k_dc]])
+    (real_in_fake,), _ = _ball_counts(real, fake, [fake_r])
+    return {
+        "precision": float((counts_pr > 0).float().mean()),
+        "recall": float((real_in_fake > 0).float().mean()),
+        "density": float(counts_dc.float().sum() / (k_dc * len(fake))),
+        "coverage": float((nearest_fake <= real_r[k_dc]).float().mean()),
+    }
