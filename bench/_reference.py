@@ -64,11 +64,12 @@ def make_nets(arch: str, seed: int, width: int | None = None):
 class ReferenceLoop:
     """One object holding nets, optimizers and the data iterator; ``step()`` is one D + one G update."""
 
-    def __init__(self, arch: str, batch_size: int, seed: int = 0, workers: int = 2, width: int | None = None):
+    def __init__(self, arch: str, batch_size: int, seed: int = 0, workers: int = 2, width: int | None = None,
+                 root: Path | None = None):
         self.G, self.D = make_nets(arch, seed, width)
         self.opt_d = torch.optim.Adam(self.D.parameters(), lr=LR, betas=BETAS)
         self.opt_g = torch.optim.Adam(self.G.parameters(), lr=LR, betas=BETAS)
-        self.loader = make_loader(batch_size, workers, seed)
+        self.loader = make_loader(batch_size, workers, seed, root)
         self.batch_size = batch_size
         self._it = iter(self.loader)
         self.log: list[tuple[float, float]] = []
