@@ -24,16 +24,9 @@ def make_metric(reference_uint8: torch.Tensor, prefer: str = "auto"):
 
 
 def _classifier_fid(reference_uint8: torch.Tensor):
-    from gankit.metrics import fid as fid_mod
-    from gankit.metrics.weights import load_classifier
+    from gankit.metrics import fid
+    from gankit.metrics.features import classifier_extractor
 
-    clf, _, _ = load_classifier("fashion-mnist")
-    clf.eval()
-
-    @torch.no_grad()
-    def feats(x: torch.Tensor) -> torch.Tensor:
-        out = [clf.features(clf.prepare(chunk)) for chunk in x.split(500)]
-        return torch.cat(out).float()
-
-    real = feats(reference_uint8)
-    return "FID (gankit domain classifier features)", lambda x: float(fid_mod.fid(feats(x), real))
+    extract = classifier_extractor("fashion-mnist")  # one-line GankitError when no weights are here
+    real = extract(reference_uint8)["features"]
+    return f"FID ({extract.id} features)", lambda x: float(fid(extract(x)["features"], real))
