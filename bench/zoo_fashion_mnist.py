@@ -1,12 +1,12 @@
 """Train the whole zoo on Fashion-MNIST with one budget and one seed; write docs/zoo-fashion-mnist.md.
 
-Every model gets the same number of generator updates, batch size, seed and (except gan/dcgan,
+Every model gets the same number of discriminator updates, batch size, seed and (except gan/dcgan,
 which keep their own nets) the same zoo backbone; each keeps its paper's optimizer, learning
 rates and n_critic. The metric is the FID of gankit.metrics (domain-classifier features) when
 that package is importable, plus, always, the Fréchet distance of 7x7 average-pooled pixels
 (tests/distances.py), which needs no trained feature extractor.
 
-    .venv/bin/python bench/zoo_fashion_mnist.py --steps 400 --out runs/zoo-fm
+    .venv/bin/python bench/zoo_fashion_mnist.py --d-updates 500 --width 32 --out runs/zoo-fm
 
 Not part of the test suite. Results are appended to OUT/results.jsonl as each model finishes, so
 ``--table-only`` can rewrite the table from a partial run.
@@ -63,7 +63,8 @@ def grid(run, path: Path) -> None:
 
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--steps", type=int, default=400)
+    p.add_argument("--d-updates", type=int, default=500,
+                   help="the budget: discriminator updates per model; G steps = this / n_critic")
     p.add_argument("--batch-size", type=int, default=64)
     p.add_argument("--width", type=int, default=None, help="backbone width (default: each net's own, 64)")
     p.add_argument("--seed", type=int, default=0)
@@ -88,18 +89,20 @@ def main() -> int:
         real = get_dataset("fashion-mnist", "test").subset(args.n_eval, seed=0).data
         for model in args.models.split(","):
             arch = {"gan": "zoo"}.get(model)  # gan's own default is the paper's MLP; here it gets the backbone
+            n_critic = gankit.models.get_model(model).defaults["n_critic"]
+            steps = max(1, args.d_updates // n_critic)
             t = time.perf_counter()
-            run = gankit.train(model=model, dataset="fashion-mnist", steps=args.steps, batch_size=args.batch_size,
+            run = gankit.train(model=model, dataset="fashion-mnist", steps=steps, batch_size=args.batch_size,
                                seed=args.seed, arch=arch, width=args.width, quiet=True, out=out / model, overwrite=True, data=data,
                                log_every=50, sample_every=10**9, checkpoint_every=10**9)
             wall = time.perf_counter() - t
             records = run.metrics()
             train_s = records[-1]["wall_time"]
-            images = args.steps * run.config.batch_size * (run.config.n_critic or 1)
+            images = steps * run.config.batch_size * (run.config.n_critic or 1)
             samples = run.sample(args.n_eval, seed=0,
                                  labels=torch.arange(args.n_eval) % 10 if gankit.models.get_model(model).conditional
                                  else None)
-            row = {"model": model, "arch": run.config.arch, "width": run.config.width or 64, "steps": args.steps, "n_critic": run.config.n_critic,
+            row = {"model": model, "arch": run.config.arch, "width": run.config.width or 64, "steps": steps, "n_critic": run.config.n_critic,
                    "train_s": round(train_s, 1), "wall_s": round(wall, 1),
                    "images_per_s": round(images / max(train_s, 1e-9), 1),
                    "pixel_fd": round(pixel_fd(samples, real), 4), "fid": classifier_fid(run, args.n_eval),
@@ -121,9 +124,10 @@ def write_table(results_file: Path, path: Path, command: str, args) -> None:
     lines = [
         "# The zoo on Fashion-MNIST",
         "",
-        f"Made by `{command}` (steps = generator updates, batch {args.batch_size}, seed {args.seed}; every model ",
-        "except dcgan on the zoo backbone of Lucic et al. 2018, each with its paper's optimizer, learning rates and",
-        "n_critic). Timings are CPU wall-clock on a 2-core machine shared with other jobs while this ran: they",
+        f"Made by `{command}`. The budget is the same number of discriminator updates ({args.d_updates}) for every",
+        "model, so the n_critic = 5 models (wgan, wgan-gp) make 5x fewer generator steps; batch "
+        f"{args.batch_size}, seed {args.seed}; every model except dcgan on the zoo backbone of Lucic et al. 2018",
+        "(gan too, instead of its MLP), each with its paper's optimizer, learning rates and n_critic. Timings are CPU wall-clock on a 2-core machine shared with other jobs while this ran: they",
         "are disturbed and only roughly comparable. A modest budget: these are early samples, not converged models.",
         "",
         "Metrics, both against the Fashion-MNIST test split, lower is better:",

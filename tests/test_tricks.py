@@ -52,7 +52,7 @@ def test_label_smoothing_caps_d_on_real_data():
         D, G = r.discriminator, r.generator
         opt = torch.optim.Adam(D.parameters(), 1e-2)
         real = RING.data[:512]
-        for _ in range(300):
+        for _ in range(150):
             loss, stats = r.objective.discriminator_loss(G, D, real, None)
             opt.zero_grad()
             loss.backward()

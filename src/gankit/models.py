@@ -270,7 +270,8 @@ def wgan(spec: DataSpec, cfg: TrainConfig) -> Recipe:
          "G: -E f(G(z))",
     hyper="lambda 10",
     lr_g=1e-4, lr_d=1e-4, betas_g=[0.0, 0.9], betas_d=[0.0, 0.9], n_critic=5,
-    point_defaults=dict(lr_g=1e-3, lr_d=1e-3, betas_g=[0.0, 0.9], betas_d=[0.0, 0.9]),
+    # ring8: 1e-3 and 3e-4 collapsed onto one mode for seed 0; the paper's 1e-4 is stable (test_zoo_learning)
+    point_defaults=dict(lr_g=1e-4, lr_d=1e-4),
     **ZOO,
 )
 def wgan_gp(spec: DataSpec, cfg: TrainConfig) -> Recipe:

@@ -18,11 +18,16 @@ def run(args) -> int:
         print(f"{'':10s} paper: {info.paper}")
         print(f"{'':10s} loss: {info.loss}")
         print(f"{'':10s} defaults: arch={d['arch']} z_dim={d['z_dim']} n_critic={d['n_critic']} "
-              f"G {d['optim_g']} lr {d['lr_g']:g} betas {tuple(d['betas_g'])}, "
-              f"D {d['optim_d']} lr {d['lr_d']:g} betas {tuple(d['betas_d'])}")
+              f"G {_optim(d['optim_g'], d['lr_g'], d['betas_g'])}, D {_optim(d['optim_d'], d['lr_d'], d['betas_d'])}")
         if info.hyper:
             print(f"{'':10s} paper settings: {info.hyper}")
         if info.point_defaults:
             pd = ", ".join(f"{k}={v}" for k, v in info.point_defaults.items())
             print(f"{'':10s} on 2D points: {pd}")
     return 0
+
+
+def _optim(kind: str, lr: float, betas) -> str:
+    if kind == "adam":
+        return f"adam lr {lr:g} betas {tuple(betas)}"
+    return f"{kind} lr {lr:g}"

@@ -1,0 +1,111 @@
+"""Each zoo model learns ring8 (MLP nets, CPU, a small fixed budget).
+
+Criteria (thresholds set from measured runs, see the comments at each budget):
+- unconditional models: the energy distance of 2000 samples to held-out data is a small
+  fraction of the untrained generator's;
+- cgan, acgan: samples asked for mode k land (within 3 std) in mode k >= 90% of the time;
+- infogan: the categorical code, learned without labels, predicts the mode (purity) far above
+  chance (1/8);
+- began: k_t stays in [0, 1] and the convergence measure M decreases.
+"""
+
+import pytest
+import torch
+
+import gankit
+from gankit.data import get_dataset, mode_coverage
+
+HELD_OUT = get_dataset("ring8", "test").data[:2000]
+
+
+def energy_distance(a: torch.Tensor, b: torch.Tensor) -> float:
+    """Székely's energy distance 2E|a-b| - E|a-a'| - E|b-b'| (0 iff the distributions match)."""
+    a, b = a.double(), b.double()
+    return float(2 * torch.cdist(a, b).mean() - torch.cdist(a, a).mean() - torch.cdist(b, b).mean())
+
+
+def energy_to_data(run, n: int = 2000) -> float:
+    return energy_distance(run.sample(n, seed=1), HELD_OUT)
+
+
+def train(tmp_path, model, steps, **kw):
+    budget = dict(model=model, dataset="ring8", batch_size=256, seed=0, quiet=True, log_every=50,
+                  sample_every=10**6, checkpoint_every=10**6)
+    budget.update(kw)
+    return gankit.train(out=tmp_path / f"{model}-{steps}", steps=steps, **budget)
+
+
+@pytest.fixture(autouse=True)
+def _one_thread():
+    # tiny MLPs: one thread is fastest, and on a shared 2-core machine two threads thrash
+    n = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(n)
+
+
+# model -> (G steps, largest allowed energy distance as a fraction of the untrained generator's ~1.43).
+# Ratios measured with these budgets (batch 256, seed 0) are noted per line; thresholds leave a margin.
+UNCONDITIONAL = {
+    "gan": (1000, 0.15),       # 0.036
+    "lsgan": (1000, 0.1),      # 0.025
+    "wgan": (600, 0.15),       # 0.031
+    # 0.405 (0.25 at 600 steps): the paper's lr 1e-4 learns slowly here, and at 3e-4 or 1e-3 seed 0
+    # collapsed onto one mode (ratio 1.3-1.4) while seed 1 reached 0.02-0.14
+    "wgan-gp": (1000, 0.6),
+    "dragan": (1000, 0.3),     # 0.188 (0.14 after 2000 steps): its penalty smooths D over ~0.7 around the data
+    "ebgan": (1000, 0.1),      # 0.032
+    "began": (1000, 0.5),
+    "infogan": (1000, 0.2),    # 0.100
+}
+
+
+BEGAN_FAILS = pytest.mark.xfail(reason=(
+    "measured: BEGAN does not learn ring8 at this budget (energy distance 1.5-2.5, worse than untrained, "
+    "seeds 0/1, 1000-3000 steps, code sizes 1/2/8/64, lr 1e-4..1e-3): an MLP autoencoder reconstructs its "
+    "fakes as well as the data, L(G(z)) < gamma L(x), so k_t stays near 0 and D never pushes back; with a "
+    "1-d code it collapses onto one mode"), run=False)
+
+
+@pytest.mark.parametrize("model", [pytest.param(m, marks=BEGAN_FAILS) if m == "began" else m
+                                   for m in UNCONDITIONAL])
+def test_unconditional_model_learns_ring8(tmp_path, model):
+    steps, fraction = UNCONDITIONAL[model]
+    e0 = energy_to_data(train(tmp_path, model, 1))
+    e1 = energy_to_data(train(tmp_path, model, steps))
+    print(f"{model}: energy distance untrained {e0:.4f} -> {e1:.4f} after {steps} steps ({e1 / e0:.3f})")
+    assert e1 < fraction * e0, (e0, e1)
+
+
+@pytest.mark.parametrize("model", ["cgan", "acgan"])
+def test_conditional_samples_land_in_the_requested_mode(tmp_path, model):
+    run = train(tmp_path, model, 1000)
+    labels = torch.arange(2000) % 8
+    m = mode_coverage(run.sample(2000, seed=1, labels=labels), run.spec)
+    hit = float((m["nearest_mode"] == labels).float().mean())
+    print(f"{model}: {hit:.3f} of samples in the requested mode, {m['high_quality']:.3f} within 3 std")
+    assert hit >= 0.9, hit
+
+
+def test_infogan_code_finds_the_modes_without_labels(tmp_path):
+    run = train(tmp_path, "infogan", 1000)
+    latent = run.latent
+    z, c, u = latent.sample_parts(4000, "cpu", torch.Generator().manual_seed(3))
+    with torch.no_grad():
+        x = run.generator(latent.join(z, c, u), None)
+    mode = mode_coverage(x, run.spec)["nearest_mode"]
+    # purity: share of samples whose mode is the majority mode of their code value (chance ~ 1/8)
+    purity = sum(int(torch.bincount(mode[c == k], minlength=8).max()) for k in range(latent.n_cat)) / len(c)
+    print(f"infogan: code purity {purity:.3f}")
+    assert purity > 0.7, purity
+
+
+def test_began_k_stays_in_unit_interval_and_m_decreases(tmp_path):
+    records = train(tmp_path, "began", 1000, log_every=25).metrics()
+    k = torch.tensor([r["k_t"] for r in records])
+    M = torch.tensor([r["M"] for r in records])
+    assert len(records) == 40
+    assert (k >= 0).all() and (k <= 1).all() and k.max() > 0  # the controller moved, within its bounds
+    early, late = M[:8].mean(), M[-8:].mean()
+    print(f"began: M {early:.3f} (first 200 steps) -> {late:.3f} (last 200 steps)")
+    assert late < 0.8 * early, (early, late)
