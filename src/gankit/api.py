@@ -29,7 +29,8 @@ from .precision import resolve_device, resolve_precision
 
 DEFAULT_STEPS = 2000
 #: fields a resume may change; everything else comes from the run's config.yaml
-RESUMABLE_OVERRIDES = ("steps", "epochs", "sample_every", "checkpoint_every", "log_every", "keep_checkpoints")
+RESUMABLE_OVERRIDES = ("steps", "epochs", "sample_every", "checkpoint_every", "log_every", "keep_checkpoints",
+                       "eval_every", "eval_metrics", "eval_n")
 
 
 class Run:

@@ -20,6 +20,7 @@ FACTORIES: list[CallbackFactory] = []
 PROVIDERS: list[str] = []
 PROVIDERS.append("gankit.viz.outputs")  # curves.png + progress.gif at the end of a run
 PROVIDERS.append("gankit.diagnostics")  # pitfall alarms (--no-diagnostics turns them off)
+PROVIDERS.append("gankit.metrics.callback")  # --eval-every (before the loggers that read the record)
 PROVIDERS.append("gankit.viz.tensorboard")  # --tensorboard
 
 

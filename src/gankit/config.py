@@ -60,11 +60,16 @@ class TrainConfig:
     # watchers of training: pitfall alarms (gankit.diagnostics)
     diagnostics: bool = True
     tensorboard: bool = False  # scalars + sample grids as TensorBoard event files in RUN/tensorboard
+    # --eval-every N: metrics of N-step-old generators appended to metrics.jsonl (gankit.metrics.callback)
+    eval_every: int | None = None
+    eval_metrics: str = "fid"
+    eval_n: int = 2000
 
     def validate(self) -> "TrainConfig":
         """Raise a one-line :class:`GankitError` for any value that cannot work."""
         positive = ["batch_size", "sample_every", "checkpoint_every", "log_every", "grid_size"]
-        positive += [n for n in ("steps", "image_size", "width", "z_dim", "n_critic") if getattr(self, n) is not None]
+        positive += [n for n in ("steps", "image_size", "width", "z_dim", "n_critic", "eval_every", "eval_n")
+                     if getattr(self, n) is not None]
         for name in positive:
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool) or value <= 0:

@@ -10,7 +10,8 @@ CONFIG_FLAGS = ("model", "dataset", "data_root", "image_size", "channels", "step
                 "arch", "width", "z_dim", "g_loss", "n_critic", "lr_g", "lr_d", "seed", "device", "precision",
                 "sample_every", "checkpoint_every", "log_every",
                 "optim_g", "optim_d", "label_smoothing", "instance_noise",
-                "diagnostics", "compile", "channels_last", "tensorboard")
+                "diagnostics", "compile", "channels_last", "tensorboard",
+                "eval_every", "eval_metrics", "eval_n")
 
 
 def add_arguments(t) -> None:
@@ -46,6 +47,10 @@ def add_arguments(t) -> None:
     t.add_argument("--log-every", type=positive_int)
     t.add_argument("--tensorboard", action="store_true", default=None,
                    help="also write scalars and sample grids as TensorBoard event files (RUN/tensorboard)")
+    t.add_argument("--eval-every", type=positive_int,
+                   help="every N steps, compute --eval-metrics on --eval-n samples and add them to metrics.jsonl")
+    t.add_argument("--eval-metrics", help="metrics for --eval-every, comma-separated (default fid)")
+    t.add_argument("--eval-n", type=positive_int, help="samples per --eval-every evaluation (default 2000)")
     t.add_argument("--no-diagnostics", dest="diagnostics", action="store_false", default=None,
                    help="turn off the pitfall alarms (vanishing gradients, mode collapse, divergence, oscillation)")
     t.add_argument("--config", help="YAML file of config keys; flags override it")

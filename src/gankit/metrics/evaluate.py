@@ -33,6 +33,7 @@ ALIASES = {"conditional": "cond", "cond_acc": "cond", "memorization": "memo", "p
 IMAGE_ONLY = {"is", "swd", "memo"}
 NEEDS_LOGITS = {"is", "coverage", "cond"}
 SWD_MAX_IMAGES = 1000
+MAX_REAL = 10000  # real samples compared against (Fashion-MNIST's test split is exactly 10k)
 
 
 def parse_metrics(spec: str | list[str] | None) -> list[str]:
@@ -78,7 +79,8 @@ def evaluate_samples(samples: torch.Tensor, spec, metrics: list[str], *, labels:
                      dataset: str | None = None, data_root: str | None = None, split: str = "test",
                      extractor: str = "auto", classifier: str | None = None, inception_weights: str | None = None,
                      explicit: bool = False, use_cache: bool = True, seed: int = 0, warn=None,
-                     kid_subsets: int = 100, kid_subset_size: int = 1000, swd_max_images: int = SWD_MAX_IMAGES) -> dict:
+                     kid_subsets: int = 100, kid_subset_size: int = 1000, swd_max_images: int = SWD_MAX_IMAGES,
+                     max_real: int = MAX_REAL) -> dict:
     """Metrics of ``samples`` (uint8 images or float points) against the real ``split`` of the run's data.
 
     ``labels`` are the classes the samples were asked for (conditional models). Returns
@@ -103,6 +105,8 @@ def evaluate_samples(samples: torch.Tensor, spec, metrics: list[str], *, labels:
     if tuple(real_ds.spec.shape) != tuple(spec.shape):
         raise GankitError(f"the {split} split of {dataset} has shape {real_ds.spec.shape}, the samples "
                           f"{tuple(spec.shape)} (pass the run's --data-root)")
+    if len(real_ds) > max_real:  # e.g. the toy mixtures' 100k test points: PR/DC cost grows with N_real x N
+        real_ds = real_ds.subset(max_real, seed=0)
     info: dict = {"n": len(samples), "split": split, "dataset": dataset, "n_real": len(real_ds)}
     if spec.kind == "image":
         ext = get_extractor(extractor, dataset, classifier, inception_weights, warn)

@@ -109,7 +109,7 @@ def train_classifier(dataset: str = "fashion-mnist", out: str | Path | None = No
     meta = {"dataset": dataset, "test_accuracy": round(acc, 4), "num_classes": train.spec.num_classes,
             "channels": train.spec.channels, "class_names": list(train.spec.class_names), "seed": seed,
             "epochs": epochs, "batch_size": batch_size, "lr": lr, "precision": "bf16" if bf16 else "fp32",
-            "train_images": len(train), "train_seconds": round(seconds, 1), "torch": torch.__version__,
+            "train_images": len(train), "train_seconds": round(seconds, 1), "torch": str(torch.__version__),
             "command": command or f"gankit features train --dataset {dataset} --epochs {epochs} --seed {seed}"}
     if not math.isfinite(loss.item()):
         raise GankitError("classifier training diverged (lower --lr)")

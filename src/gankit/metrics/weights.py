@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 from functools import lru_cache
 from pathlib import Path
 
@@ -28,7 +29,8 @@ def cache_home() -> Path:
 
 
 def user_weights_path(dataset: str) -> Path:
-    return cache_home() / "weights" / f"{dataset}-classifier.pt"
+    safe = re.sub(r"[^A-Za-z0-9_.-]+", "_", str(dataset).strip("./")) or "dataset"
+    return cache_home() / "weights" / f"{safe}-classifier.pt"
 
 
 def find_classifier(dataset: str, path: str | Path | None = None) -> Path:
@@ -38,7 +40,7 @@ def find_classifier(dataset: str, path: str | Path | None = None) -> Path:
         if not p.is_file():
             raise GankitError(f"classifier weights {p} not found (check the path)")
         return p
-    for p in (PACKAGE_WEIGHTS / f"{dataset}-classifier.pt", user_weights_path(dataset)):
+    for p in (PACKAGE_WEIGHTS / user_weights_path(dataset).name, user_weights_path(dataset)):
         if p.is_file():
             return p
     raise GankitError(f"no domain classifier for {dataset!r} (train one: gankit features train --dataset {dataset}, "
