@@ -206,3 +206,18 @@ def test_no_diagnostics_flag(tmp_path):
     run = gankit.train(out=tmp_path / "off", steps=50, diagnostics=False, **RING)
     assert "diversity" not in run.metrics()[-1]
     assert not (run.path / "diagnostics.json").exists()
+
+
+def test_d_too_strong_rule_only_where_d_outputs_probabilities(tmp_path):
+    from gankit.config import TrainConfig
+    from gankit.data import load_toy
+    from gankit.diagnostics import _pitfall_alarms
+
+    data = load_toy("ring8", n=1000)
+
+    def names(model):
+        cb = _pitfall_alarms(TrainConfig(model=model, dataset="ring8", steps=100), tmp_path, data)
+        return {d.name for d in cb.detectors}
+
+    assert "vanishing_gradients" in names("gan") and "vanishing_gradients" in names("lsgan")
+    assert "vanishing_gradients" not in names("wgan") and "mode_collapse" in names("wgan")

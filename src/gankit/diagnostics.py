@@ -5,7 +5,8 @@ this module measures on fixed noise) and says whether its pitfall is happening n
 plain classes over numbers, so they can be tested on made-up logs as well as on real runs:
 
 - ``vanishing_gradients`` (D too strong): mean D(x) > 0.9 and D(G(z)) < 0.1 while G's gradient
-  norm has fallen below a tenth of its peak, for ``window`` log steps in a row.
+  norm has fallen below a tenth of its peak, for ``window`` log steps in a row. Only for models
+  whose D outputs probabilities (the BCE family) or 1/0 targets (LSGAN).
 - ``mode_collapse``: the spread of samples on fixed noise (mean pairwise distance of pooled
   pixels / points, as a ratio to the same measure on real data) falls below 0.1, or below a third
   of its best value; on ``ring8``/``grid25``, the modes reached (modes that are the nearest mode of
@@ -237,7 +238,8 @@ def mean_pairwise_distance(f: torch.Tensor) -> float:
 class PitfallAlarms(Callback):
     """Measures the signals, runs the detectors, and reports alarms (see the module docstring)."""
 
-    def __init__(self, run_dir: Path, dataset, total_steps: int | None, window: int = 3):
+    def __init__(self, run_dir: Path, dataset, total_steps: int | None, window: int = 3,
+                 d_is_probability: bool = True):
         from .data import to_model_space
 
         self.run_dir = Path(run_dir)
@@ -250,9 +252,9 @@ class PitfallAlarms(Callback):
         self.toy = self.spec.kind == "points" and "centres" in self.spec.extra
         self.diag_z = None
         warmup = max(200, int(0.1 * total_steps)) if total_steps else 200
-        self.detectors = [VanishingGradients(window=max(window, 5)),
-                          ModeCollapse(window=window, warmup_step=warmup),
-                          Oscillation(warmup_step=warmup)]
+        self.detectors = [ModeCollapse(window=window, warmup_step=warmup), Oscillation(warmup_step=warmup)]
+        if d_is_probability:  # D(x), D(G(z)) are probabilities (BCE family) or 1/0 targets (LSGAN)
+            self.detectors.insert(0, VanishingGradients(window=max(window, 5)))
         self.divergence = Divergence()
         self.active: set[str] = set()
         self.episodes: list[dict] = []
@@ -333,4 +335,8 @@ class PitfallAlarms(Callback):
 def _pitfall_alarms(cfg, run_dir, dataset):
     if not getattr(cfg, "diagnostics", True):
         return None
-    return PitfallAlarms(run_dir, dataset, cfg.steps)
+    from .models import get_model
+
+    # critics (WGAN) and energies (EBGAN, BEGAN) log d_real/d_fake on other scales: no D-too-strong rule there
+    probability = bool(getattr(get_model(cfg.model), "bce", False)) or cfg.model == "lsgan"
+    return PitfallAlarms(run_dir, dataset, cfg.steps, d_is_probability=probability)
