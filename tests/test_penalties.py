@@ -44,13 +44,17 @@ def test_gradient_norm_is_per_sample():
 def test_interpolation_factor_is_one_per_sample():
     real, fake = torch.randn(16, 3, 8, 8), torch.randn(16, 3, 8, 8)
     x_hat = interpolate(real, fake)
-    eps = (x_hat - fake) / (real - fake)  # the factor each element got
-    per_sample = eps.flatten(1)
-    # the same factor for every pixel of a sample (on the line real-fake) ...
-    assert torch.allclose(per_sample, per_sample[:, :1].expand_as(per_sample), atol=1e-4)
-    # ... different factors across samples, in [0, 1]
-    assert per_sample[:, 0].std() > 0.05
-    assert (per_sample >= -1e-4).all() and (per_sample <= 1 + 1e-4).all()
+    d, h = (real - fake).flatten(1), (x_hat - fake).flatten(1)
+    eps = (h * d).sum(1, keepdim=True) / d.pow(2).sum(1, keepdim=True)  # best single factor per sample
+    # every pixel of a sample got that same factor: x_hat lies on the line from fake to real ...
+    assert torch.allclose(h, eps * d, atol=1e-5)
+    # ... and the factors differ across samples, within [0, 1]
+    assert eps.std() > 0.05
+    assert (eps >= -1e-5).all() and (eps <= 1 + 1e-5).all()
+    # a per-pixel draw (the bug) is off the line
+    bad = torch.rand_like(real) * real + (1 - torch.rand_like(real)) * fake
+    hb = (bad - fake).flatten(1)
+    assert not torch.allclose(hb, (hb * d).sum(1, keepdim=True) / d.pow(2).sum(1, keepdim=True) * d, atol=1e-2)
 
 
 def test_wgan_gp_loss_adds_lambda_times_penalty():
