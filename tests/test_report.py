@@ -4,6 +4,7 @@ The browser check drives Debian's chromium (installed by scripts/ensure-chromium
 `make test`) through playwright's python package, which never downloads a browser of its own.
 """
 
+import json
 import re
 import shutil
 from pathlib import Path
@@ -106,12 +107,18 @@ def test_report_of_a_non_run_is_a_one_line_error(tmp_path, capsys):
     assert "is not a gankit run folder" in capsys.readouterr().err
 
 
-def test_compare_html_side_by_side(ring_run, tmp_path):
+def test_compare_html_side_by_side(ring_run, tmp_path, capsys):
     torch.set_num_threads(1)
     other = gankit.train(out=tmp_path / "ring-lr", **{**RUN, "steps": 40, "lr_g": 3e-4})
-    out = write_compare_html([ring_run.path, other.path], tmp_path / "compare.html")
+    first = tmp_path / "ring"
+    shutil.copytree(ring_run.path, first)
+    for run_dir, fid in ((first, 31.5), (other.path, 12.25)):
+        (run_dir / "eval.json").write_text(json.dumps({"metrics": {"fid": fid}, "info": {"n": 100}}))
+    out = tmp_path / "compare.html"
+    assert main(["compare", str(first), str(other.path), "--html", str(out)]) == 0
     text = out.read_text()
     assert text.count("data:image/png") >= 4  # two final grids, two curve plots
-    assert "ring-lr" in text and "grad_norm_g" in text
+    assert "12.25" in text and "31.5" in text and "grad_norm_g" in text
+    assert text.index('alt="final samples of ring-lr"') < text.index('alt="final samples of ring"')  # best FID first
     images, errors = browser_check(out)
-    assert all(c and w > 0 for c, w, _ in images) and errors == [], errors
+    assert len(images) >= 4 and all(c and w > 0 for c, w, _ in images) and errors == [], errors

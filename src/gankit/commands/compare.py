@@ -17,6 +17,7 @@ def add_arguments(p) -> None:
     p.add_argument("--sort", default="fid", help="metric to sort by (default fid)")
     p.add_argument("--csv", metavar="FILE", help="also write the table as CSV")
     p.add_argument("--markdown", action="store_true", help="print a Markdown table")
+    p.add_argument("--html", metavar="FILE", help="also write an HTML page: final grids, curves, metric table")
     p.add_argument("--evaluate", action="store_true", help="run gankit eval on runs that have no eval.json")
     p.add_argument("--n", type=positive_int, default=10000, help="samples for --evaluate (default 10000)")
     p.add_argument("--metrics", default=None, help="metrics for --evaluate (default all)")
@@ -39,4 +40,8 @@ def run(args) -> int:
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(to_csv(rows))
         print(f"wrote {out}")
+    if args.html:
+        from ..viz.report import write_compare_html
+
+        print(f"wrote {write_compare_html(args.runs, args.html, metric_rows=rows)}")
     return 0

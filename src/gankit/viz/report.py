@@ -112,12 +112,17 @@ def _config(run_dir: Path) -> dict:
 
 
 def eval_rows(run_dir: Path) -> dict:
-    """Flat ``name -> value`` of ``eval.json`` (written by ``gankit eval``), or {}."""
+    """Flat ``name -> value`` of ``eval.json`` (written by ``gankit eval``: its ``metrics``, plus the
+    sample count, step and feature extractor from ``info``), or {}."""
     data = read_json(run_dir / "eval.json")
     if not isinstance(data, dict):
         return {}
     if isinstance(data.get("metrics"), dict):
-        data = data["metrics"]
+        info = data.get("info") if isinstance(data.get("info"), dict) else {}
+        extractor = info.get("extractor")
+        extra = {"samples (n)": info.get("n"), "at step": info.get("step"),
+                 "features": extractor.get("id") if isinstance(extractor, dict) else extractor}
+        return {**_flatten(data["metrics"]), **{k: v for k, v in extra.items() if v is not None}}
     return _flatten(data)
 
 
@@ -197,7 +202,7 @@ def write_report(run_dir: str | Path, path: str | Path | None = None) -> Path:
 
 
 def compare_rows(run_dirs: list[Path]) -> tuple[list[str], list[list]]:
-    """A metric table: one row per run, columns = last logged numbers + eval.json values."""
+    """The last logged numbers of each run (losses, D outputs, throughput, diagnostics signals)."""
     from .curves import numeric_keys
 
     rows, columns = [], ["run", "model", "steps"]
@@ -205,8 +210,7 @@ def compare_rows(run_dirs: list[Path]) -> tuple[list[str], list[list]]:
     for d in run_dirs:
         records = read_metrics(d)
         last = records[-1] if records else {}
-        values = {k: last[k] for k in numeric_keys([last]) if k not in ("step",)}
-        values.update({f"eval {k}": v for k, v in eval_rows(d).items()})
+        values = {k: last[k] for k in numeric_keys([last]) if k != "step"}
         per_run.append((d, last, values))
         for k in values:
             if k not in columns:
@@ -219,14 +223,37 @@ def compare_rows(run_dirs: list[Path]) -> tuple[list[str], list[list]]:
     return columns, rows
 
 
-def write_compare_html(run_dirs: list[str | Path], path: str | Path) -> Path:
-    """``compare.html``: final grids, curves and a metric table for several runs, side by side."""
+def _metric_table(metric_rows: list[dict]) -> str:
+    """The table of ``gankit compare`` (gankit.metrics.compare rows: eval.json numbers, best first)."""
+    from ..metrics.compare import INFO_KEYS, METRIC_KEYS
+
+    keys = [k for k in ("run", "model", "dataset", "steps", "wall_time_s", "eval_n") if k in INFO_KEYS]
+    keys += [k for k in METRIC_KEYS if any(r.get(k) is not None for r in metric_rows)]
+    rows = [[Path(str(r.get(k))).name if k == "run" else ("" if r.get(k) is None else r.get(k)) for k in keys]
+            for r in metric_rows]
+    return _table(rows, header=tuple(keys))
+
+
+def write_compare_html(run_dirs: list[str | Path], path: str | Path, metric_rows: list[dict] | None = None) -> Path:
+    """``compare.html``: a metric table, then final grids, curves and alarms of several runs side by side.
+
+    ``metric_rows`` are the rows of :func:`gankit.metrics.compare.compare_rows` (eval.json numbers,
+    best first; computed here when not given); runs are shown in that order.
+    """
     from ..errors import GankitError
 
     run_dirs = [Path(d) for d in run_dirs]
     for d in run_dirs:
         if not (d / "config.yaml").is_file():
             raise GankitError(f"{d} is not a gankit run folder (it has no config.yaml; check the path)")
+    if metric_rows is None:
+        try:
+            from ..metrics.compare import compare_rows as eval_compare_rows
+        except ImportError:  # a build without gankit.metrics: the logged numbers only
+            eval_compare_rows = None
+        metric_rows = eval_compare_rows(run_dirs) if eval_compare_rows else []
+    order = {str(Path(str(r["run"]))): i for i, r in enumerate(metric_rows) if r.get("run") is not None}
+    run_dirs.sort(key=lambda d: order.get(str(d), len(order)))
     for d in run_dirs:
         if not (d / "curves.png").is_file():
             from .curves import write_run_curves
@@ -234,8 +261,12 @@ def write_compare_html(run_dirs: list[str | Path], path: str | Path) -> Path:
             write_run_curves(d)
     title = "gankit compare: " + ", ".join(d.name for d in run_dirs)
     cols = f'<div class="cols" style="grid-template-columns: repeat({len(run_dirs)}, 1fr)">'
-    body = [f"<h1>{html.escape(title)}</h1>", "<h2>Metrics</h2>"]
+    body = [f"<h1>{html.escape(title)}</h1>"]
+    if metric_rows:
+        body.append("<h2>Metrics (eval.json; write it with gankit eval RUN)</h2>")
+        body.append(_metric_table(metric_rows))
     columns, rows = compare_rows(run_dirs)
+    body.append("<h2>Last logged step</h2>")
     body.append(_table(rows, header=tuple(columns)))
     body.append("<h2>Final samples</h2>" + cols)
     body += [f"<div>{_img(d / 'samples' / 'final.png', f'final samples of {d.name}', d.name)}</div>" for d in run_dirs]
