@@ -111,3 +111,30 @@ def test_sanity_values_order_on_a_subset(fashion_train):
     values = {name: fid(ext(x)["features"], real) for name, x in
               [("train", train), ("blurred", blurred), ("repeated", repeated), ("noise", noise)]}
     assert values["train"] < values["blurred"] < min(values["repeated"], values["noise"]), values
+
+
+class _Images(torch.utils.data.Dataset):
+    def __init__(self, x):
+        self.x = x
+
+    def __len__(self):
+        return len(self.x)
+
+    def __getitem__(self, i):
+        return self.x[i]
+
+
+def test_fid_equals_torch_fidelity_through_its_own_pipeline(fashion_train):
+    """Our classifier registered in torch-fidelity: its calculate_metrics FID equals ours."""
+    import torch_fidelity
+
+    from gankit.metrics.fidelity import register_with_torch_fidelity
+
+    name = register_with_torch_fidelity("fashion-mnist")
+    a = gankit.data.get_dataset("fashion-mnist", "test").data[:400]
+    b = fashion_train.data[:400]
+    theirs = torch_fidelity.calculate_metrics(input1=_Images(a), input2=_Images(b), feature_extractor=name, fid=True,
+                                              cuda=False, cache=False, verbose=False, batch_size=200,
+                                              save_cpu_ram=True)["frechet_inception_distance"]
+    ext = get_extractor("classifier", "fashion-mnist")
+    assert fid(ext(a)["features"], ext(b)["features"]) == pytest.approx(theirs, rel=1e-3)
