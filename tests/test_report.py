@@ -14,7 +14,7 @@ import torch
 
 import gankit
 from gankit.cli import main
-from gankit.viz.report import write_compare_html, write_report
+from gankit.viz.report import write_report
 
 CHROMIUM = shutil.which("chromium") or ("/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None)
 RUN = dict(model="gan", dataset="ring8", steps=200, batch_size=128, log_every=20, sample_every=50, seed=0,

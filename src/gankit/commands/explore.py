@@ -19,7 +19,8 @@ def add_arguments(p) -> None:
     p.add_argument("--walk", action="store_true", help="a random walk in z: GIF + strip")
     p.add_argument("--classes", action="store_true", help="class rows and class interpolation (conditional models)")
     p.add_argument("--codes", action="store_true", help="sweep each latent code (infogan)")
-    p.add_argument("--arithmetic", metavar="EXPR", help='latent arithmetic over averaged seeds, e.g. "1,2,3 - 4,5,6 + 7,8,9"')
+    p.add_argument("--arithmetic", metavar="EXPR",
+                   help='latent arithmetic over averaged seeds, e.g. "1,2,3 - 4,5,6 + 7,8,9"')
     p.add_argument("--truncation", type=float, metavar="PSI",
                    help="truncation trick on every z drawn here, and a grid comparing psi values")
     p.add_argument("--truncation-method", default="shrink", choices=("shrink", "resample"),

@@ -135,7 +135,8 @@ class LatentExplorer:
         return torch.full((n,), 0 if label is None else label, dtype=torch.long)
 
     @torch.no_grad()
-    def decode(self, latent: torch.Tensor, labels: torch.Tensor | None = None, label: int | None = None) -> torch.Tensor:
+    def decode(self, latent: torch.Tensor, labels: torch.Tensor | None = None,
+               label: int | None = None) -> torch.Tensor:
         """uint8 images of latents (``labels`` per row, or one ``label`` for all, for conditional models)."""
         if labels is None:
             labels = self._labels(len(latent), label)

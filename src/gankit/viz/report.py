@@ -139,7 +139,8 @@ def diagnostics_section(run_dir: Path, records: list[dict]) -> str:
     for e in episodes:
         name = e.get("alarm", "?")
         end = e.get("last_step")
-        span = f"steps {e.get('first_step')}-{end}" if end not in (None, e.get("first_step")) else f"step {e.get('first_step')}"
+        first = e.get("first_step")
+        span = f"steps {first}-{end}" if end not in (None, first) else f"step {first}"
         message = e.get("message") or ADVICE.get(name, "")
         parts.append(f'<div class="alarm"><b>{html.escape(name)}</b> ({html.escape(span)}): '
                      f"{html.escape(message)}</div>")
