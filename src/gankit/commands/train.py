@@ -26,7 +26,7 @@ def add_arguments(t) -> None:
     t.add_argument("--arch", help="network: mlp or dcgan (model default otherwise)")
     t.add_argument("--width", type=positive_int, help="network width (channels or hidden units)")
     t.add_argument("--z-dim", type=positive_int)
-    t.add_argument("--g-loss", help="generator loss: non-saturating (default) or minimax")
+    t.add_argument("--g-loss", help="generator loss: non-saturating (default), minimax or feature-matching (BCE models)")
     t.add_argument("--n-critic", type=positive_int, help="D updates per G update")
     t.add_argument("--lr-g", type=positive_float)
     t.add_argument("--lr-d", type=positive_float)
