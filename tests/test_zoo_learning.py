@@ -28,11 +28,18 @@ def energy_to_data(run, n: int = 2000) -> float:
     return energy_distance(run.sample(n, seed=1), HELD_OUT)
 
 
+_CACHE: dict = {}
+
+
 def train(tmp_path, model, steps, **kw):
-    budget = dict(model=model, dataset="ring8", batch_size=256, seed=0, quiet=True, log_every=50,
-                  sample_every=10**6, checkpoint_every=10**6)
-    budget.update(kw)
-    return gankit.train(out=tmp_path / f"{model}-{steps}", steps=steps, **budget)
+    """Train (or reuse, within this module) a ring8 run: the infogan tests share one run."""
+    key = (model, steps, tuple(sorted(kw.items())))
+    if key not in _CACHE:
+        budget = dict(model=model, dataset="ring8", batch_size=256, seed=0, quiet=True, log_every=50,
+                      sample_every=10**6, checkpoint_every=10**6)
+        budget.update(kw)
+        _CACHE[key] = gankit.train(out=tmp_path / f"{model}-{steps}", steps=steps, **budget)
+    return _CACHE[key]
 
 
 @pytest.fixture(autouse=True)
