@@ -4,9 +4,10 @@ Why one panel per family of numbers: D and G losses share a scale, D(x) and D(G(
 probabilities, gradient norms span decades (log scale), throughput is its own unit. Any other
 numeric key a callback logged (``--eval-every`` metrics, diagnostics signals such as
 ``diversity``) gets a panel of its own, so new metrics appear without touching this file.
-Steps where a pitfall alarm was active are shaded in every panel. One figure carries both time
-axes (generator steps below, training seconds above), which halves the drawing cost at the end
-of every run compared with two figures.
+Steps where a pitfall alarm was active are shaded in every panel. The end of every run draws
+``curves.png`` against steps only, with a fixed layout (matplotlib's automatic layout and a
+second axis would double the cost that every training run pays); ``gankit report`` adds
+``curves_time.png`` against training time.
 """
 
 from __future__ import annotations
@@ -69,7 +70,6 @@ def plot_curves(records: list[dict], path: str | Path, x: str = "step", title: s
     rows = math.ceil(len(panels) / cols)
     fig, axes = plt.subplots(rows, cols, figsize=(5.2 * cols, 2.8 * rows), dpi=90, squeeze=False)
     alarm_x = [r[x] for r in records if r.get("alarms")]
-    second = _time_axis(records) if x == "step" else None
     for ax, (panel_title, keys, log) in zip(axes.flat, panels):
         for key in keys:
             pts = [(r[x], r[key]) for r in records
@@ -82,13 +82,9 @@ def plot_curves(records: list[dict], path: str | Path, x: str = "step", title: s
                 ax.set_yscale("log")
         for ax_x in alarm_x:
             ax.axvline(ax_x, color="tab:red", alpha=0.15, linewidth=3)
-        if second is not None:
-            top = ax.secondary_xaxis("top", functions=second)
-            top.set_xlabel(X_AXES["wall_time"], fontsize=7)
-            top.tick_params(labelsize=6)
         ax.set_title(panel_title, fontsize=9)
         ax.set_xlabel(X_AXES.get(x, x), fontsize=8)
-        ax.tick_params(labelsize=7)
+        ax.tick_params(which="both", labelsize=7)
         ax.grid(alpha=0.3)
         if len(keys) > 1:
             ax.legend(fontsize=7)
@@ -96,35 +92,20 @@ def plot_curves(records: list[dict], path: str | Path, x: str = "step", title: s
         ax.axis("off")
     if title:
         fig.suptitle(title, fontsize=10)
-    fig.tight_layout()
+    height = 2.8 * rows
+    fig.subplots_adjust(left=0.08 if cols == 2 else 0.14, right=0.98, wspace=0.22, hspace=0.62,
+                        bottom=0.45 / height, top=1 - (0.55 if title else 0.35) / height)
     fig.savefig(path)
     plt.close(fig)
     return path
 
 
-def _time_axis(records: list[dict]):
-    """step <-> training seconds, interpolated from the log (None when wall time is not increasing)."""
-    import numpy as np
-
-    pts = [(r["step"], r["wall_time"]) for r in records
-           if isinstance(r.get("step"), (int, float)) and isinstance(r.get("wall_time"), (int, float))]
-    if len(pts) < 2:
-        return None
-    steps, times = (np.asarray(v, dtype=float) for v in zip(*pts))
-    if np.any(np.diff(steps) <= 0) or np.any(np.diff(times) <= 0):
-        return None  # e.g. a resumed run logged twice: no one-to-one mapping
-    # extend linearly at the average rate, so the axis margins map to finite values
-    rate = (times[-1] - times[0]) / (steps[-1] - steps[0])
-    span = steps[-1] - steps[0] + abs(steps[-1]) + 1
-    steps = np.concatenate([[steps[0] - span], steps, [steps[-1] + span]])
-    times = np.concatenate([[times[0] - span * rate], times, [times[-1] + span * rate]])
-    return (lambda s: np.interp(s, steps, times), lambda t: np.interp(t, times, steps))
-
-
-def write_run_curves(run_dir: str | Path, records: list[dict] | None = None) -> Path | None:
-    """``curves.png`` in a run folder: every curve against steps (and training time, top axis)."""
+def write_run_curves(run_dir: str | Path, records: list[dict] | None = None, wall_time: bool = False) -> list[Path]:
+    """``curves.png`` in a run folder (against steps), and with ``wall_time`` also ``curves_time.png``."""
     from .runfiles import read_metrics
 
     run_dir = Path(run_dir)
     records = read_metrics(run_dir) if records is None else records
-    return plot_curves(records, run_dir / "curves.png", x="step", title=run_dir.name)
+    axes = [("step", "curves.png")] + ([("wall_time", "curves_time.png")] if wall_time else [])
+    written = [plot_curves(records, run_dir / name, x=x, title=run_dir.name) for x, name in axes]
+    return [p for p in written if p is not None]

@@ -94,7 +94,7 @@ def _ensure_pictures(run_dir: Path) -> None:
     from .curves import write_run_curves
     from .gif import write_progress_gif
 
-    write_run_curves(run_dir)
+    write_run_curves(run_dir, wall_time=True)
     write_progress_gif(run_dir)
 
 
@@ -187,8 +187,9 @@ def write_report(run_dir: str | Path, path: str | Path | None = None) -> Path:
     body.append("<h2>Pitfall diagnostics</h2>")
     body.append(diagnostics_section(run_dir, records))
     body.append("<h2>Curves</h2>")
-    body.append(_img(run_dir / "curves.png", "training curves",
-                     "against generator steps (bottom axis) and training time (top axis); red: alarms"))
+    body.append(_img(run_dir / "curves.png", "training curves against steps",
+                     "against generator steps; red bands: steps with an active alarm"))
+    body.append(_img(run_dir / "curves_time.png", "training curves against time", "against training time"))
     ev = eval_rows(run_dir)
     if ev:
         body.append("<h2>Evaluation (eval.json)</h2>")
