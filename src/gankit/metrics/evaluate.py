@@ -138,9 +138,9 @@ def evaluate_samples(samples: torch.Tensor, spec, metrics: list[str], *, labels:
         elif name == "is":
             timed("is", lambda: inception_score(fake["logits"]))
         elif name == "pr":
-            timed("pr", lambda: {k: v for k, v in _prdc_cached(real, fake).items() if k in ("precision", "recall")})
+            timed("pr", lambda: {k: v for k, v in _prdc_cached(real, fake, seed).items() if k in ("precision", "recall")})
         elif name == "dc":
-            timed("dc", lambda: {k: v for k, v in _prdc_cached(real, fake).items() if k in ("density", "coverage")})
+            timed("dc", lambda: {k: v for k, v in _prdc_cached(real, fake, seed).items() if k in ("density", "coverage")})
         elif name == "swd":
             timed("swd", lambda: swd(real_ds.data, samples, seed=seed, max_images=swd_max_images))
             info["swd_images"] = min(len(samples), len(real_ds), swd_max_images)
@@ -167,12 +167,19 @@ def evaluate_samples(samples: torch.Tensor, spec, metrics: list[str], *, labels:
     return {"metrics": out, "info": info, "seconds": seconds}
 
 
-def _prdc_cached(real: dict, fake: dict) -> dict:
-    """PR and DC share their distance computations: compute once per evaluation."""
+def _prdc_cached(real: dict, fake: dict, seed: int = 0) -> dict:
+    """PR and DC share their distance computations: compute once per evaluation.
+
+    Both papers compare equally many real and fake samples (the k-NN radii depend on the set
+    size), so the real side is a random subset of the size of the fake side when it is larger.
+    """
     if "_prdc" not in fake:
         from .prdc import prdc
 
-        fake["_prdc"] = prdc(real["features"], fake["features"])
+        real_f, n = real["features"], len(fake["features"])
+        if len(real_f) > n:
+            real_f = real_f[torch.randperm(len(real_f), generator=torch.Generator().manual_seed(seed))[:n]]
+        fake["_prdc"] = prdc(real_f, fake["features"])
     return fake["_prdc"]
 
 

@@ -60,7 +60,7 @@ def accuracy(model: DomainClassifier, images: torch.Tensor, labels: torch.Tensor
 def train_classifier(dataset: str = "fashion-mnist", out: str | Path | None = None, epochs: int = 8,
                      batch_size: int = 256, lr: float = 3e-3, seed: int = 0, precision: str = "auto",
                      data_root: str | None = None, quiet: bool = False, command: str | None = None,
-                     limit: int | None = None) -> dict:
+                     limit: int | None = None, test_limit: int | None = None) -> dict:
     """Train a :class:`DomainClassifier` on ``dataset``'s train split and save it with its metadata.
 
     Returns the metadata (test accuracy included). ``limit`` trains on a subset (tests only).
@@ -74,6 +74,8 @@ def train_classifier(dataset: str = "fashion-mnist", out: str | Path | None = No
         raise GankitError(f"{dataset} has no class labels to train a classifier on (use a labelled image dataset)")
     if limit is not None:
         train = train.subset(limit, seed=seed)
+    if test_limit is not None:
+        test = test.subset(test_limit, seed=seed)
     out = Path(out) if out is not None else user_weights_path(dataset)
     bf16 = precision == "bf16" or (precision == "auto" and _cpu_has_fast_bf16())
     torch.manual_seed(seed)
