@@ -16,6 +16,8 @@ import sys
 import time
 from pathlib import Path
 
+import torch
+
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from gankit.data import get_dataset  # noqa: E402
@@ -38,7 +40,10 @@ def main() -> None:
     p.add_argument("--warmup", type=int, default=5)
     p.add_argument("--repeats", type=int, default=2)
     p.add_argument("--options", default=",".join(OPTIONS), help="subset of: " + ", ".join(OPTIONS))
+    p.add_argument("--threads", type=int, default=None, help="torch intra-op threads (default: torch's choice; 1 is far faster on a machine oversubscribed by other work)")
     args = p.parse_args()
+    if args.threads:
+        torch.set_num_threads(args.threads)
     chosen = [o for o in OPTIONS if o in args.options.split(",")]
 
     start = time.perf_counter()

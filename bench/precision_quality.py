@@ -19,6 +19,8 @@ import tempfile
 import time
 from pathlib import Path
 
+import torch
+
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import _quality  # noqa: E402
 
@@ -36,7 +38,10 @@ def main() -> None:
     p.add_argument("--batch-size", type=int, default=64)
     p.add_argument("--seeds", default="0,1,2")
     p.add_argument("--metric", default="auto", choices=("auto", "fid", "pixel"))
+    p.add_argument("--threads", type=int, default=None, help="torch intra-op threads (default: torch's choice; 1 is far faster on a machine oversubscribed by other work)")
     args = p.parse_args()
+    if args.threads:
+        torch.set_num_threads(args.threads)
 
     train = get_dataset("fashion-mnist", "train")
     test = get_dataset("fashion-mnist", "test").subset(2000, seed=0)

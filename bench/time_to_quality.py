@@ -119,7 +119,10 @@ def main() -> None:
     p.add_argument("--max-seconds", type=float, default=240, help="training time cap per loop")
     p.add_argument("--workers", type=int, default=2)
     p.add_argument("--metric", default="auto", choices=("auto", "fid", "pixel"))
+    p.add_argument("--threads", type=int, default=None, help="torch intra-op threads (default: torch's choice; 1 is far faster on a machine oversubscribed by other work)")
     args = p.parse_args()
+    if args.threads:
+        torch.set_num_threads(args.threads)
 
     test = get_dataset("fashion-mnist", "test").subset(N_EVAL, seed=0)
     name, metric = _quality.make_metric(test.data, args.metric)

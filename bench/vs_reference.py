@@ -55,7 +55,10 @@ def main() -> None:
     p.add_argument("--warmup", type=int, default=5)
     p.add_argument("--repeats", type=int, default=2)
     p.add_argument("--workers", type=int, default=2, help="DataLoader workers of the reference (default 2)")
+    p.add_argument("--threads", type=int, default=None, help="torch intra-op threads (default: torch's choice; 1 is far faster on a machine oversubscribed by other work)")
     args = p.parse_args()
+    if args.threads:
+        torch.set_num_threads(args.threads)
 
     start = time.perf_counter()
     ref.torchvision_root()
