@@ -18,7 +18,7 @@ from gankit.viz.report import write_report
 
 CHROMIUM = shutil.which("chromium") or ("/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None)
 RUN = dict(model="gan", dataset="ring8", steps=200, batch_size=128, log_every=20, sample_every=50, seed=0,
-           quiet=True)
+           quiet=True, precision="fp32")
 
 
 @pytest.fixture(scope="module")
