@@ -49,7 +49,7 @@ class TrainConfig:
     # engine
     seed: int = 0
     device: str = "auto"
-    precision: str = "fp32"
+    precision: str = "auto"       # bf16 autocast where the hardware has native bf16 (docs/performance.md)
     compile: bool = False        # torch.compile G and D (compile time is logged as compile_s)
     channels_last: bool = False  # NHWC memory format for conv nets (measure: bench/engine_options.py)
     sample_every: int = 500

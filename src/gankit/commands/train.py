@@ -37,7 +37,7 @@ def add_arguments(t) -> None:
     t.add_argument("--instance-noise", type=positive_float, help="std of Gaussian noise added to D's inputs")
     t.add_argument("--seed", type=int)
     t.add_argument("--device", help="auto, cpu or cuda")
-    t.add_argument("--precision", help="auto, fp32, bf16 or fp16 (CUDA)")
+    t.add_argument("--precision", help="auto (default: bf16 where the CPU/GPU runs it natively), fp32, bf16 or fp16 (CUDA)")
     t.add_argument("--compile", action="store_true", default=None,
                    help="torch.compile G and D (the first step pays the compile time, logged as compile_s)")
     t.add_argument("--channels-last", action="store_true", default=None,
