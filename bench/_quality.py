@@ -19,7 +19,7 @@ def make_metric(reference_uint8: torch.Tensor, prefer: str = "auto"):
         except Exception as e:  # metrics not landed, or no classifier weights on this machine
             if prefer == "fid":
                 raise
-            print(f"# gankit.metrics FID unavailable ({type(e).__name__}: {e}); using pixel Fréchet distance")
+            print(f"> gankit.metrics FID unavailable ({type(e).__name__}: {e}); using pixel Fréchet distance")
     return "pixel-FD (7x7 pooled pixels)", lambda x: ref.pixel_fd(x, reference_uint8)
 
 

@@ -48,8 +48,8 @@ def main() -> None:
 
     start = time.perf_counter()
     data = get_dataset("fashion-mnist")
-    print(f"# bench/engine_options.py: {describe()}")
-    print(f"# batch {args.batch_size}, {args.steps} timed steps after {args.warmup} warm-up, best of {args.repeats}")
+    print(f"> bench/engine_options.py: {describe()}")
+    print(f"> batch {args.batch_size}, {args.steps} timed steps after {args.warmup} warm-up, best of {args.repeats}")
     print()
     print("| nets | option | precision | ms/step | images/s | speed-up vs default | compile s |")
     print("|---|---|---|---:|---:|---:|---:|")
@@ -71,7 +71,7 @@ def main() -> None:
             print(f"| {arch} | {name} | {info[name][0]} | {ms:.2f} | {1000 * args.batch_size / ms:.0f} | {speed} "
                   f"| {comp} |", flush=True)
     print()
-    print(f"# total {time.perf_counter() - start:.0f} s")
+    print(f"> total {time.perf_counter() - start:.0f} s")
 
 
 if __name__ == "__main__":

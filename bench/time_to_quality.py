@@ -130,8 +130,8 @@ def main() -> None:
     z = torch.randn(N_EVAL, ref.Z_DIM, generator=torch.Generator().manual_seed(4321))
     data = get_dataset("fashion-mnist", "train")
     ref.torchvision_root()
-    print(f"# bench/time_to_quality.py: {describe()}")
-    print(f"# nets {args.arch}, seed {args.seed}, batch {args.batch_size}; metric {name} <= {threshold}, "
+    print(f"> bench/time_to_quality.py: {describe()}")
+    print(f"> nets {args.arch}, seed {args.seed}, batch {args.batch_size}; metric {name} <= {threshold}, "
           f"checked every {args.eval_every} steps on {N_EVAL} samples; cap {args.max_seconds:.0f} s of training per loop")
     results = {}
     import tempfile

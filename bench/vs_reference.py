@@ -63,8 +63,8 @@ def main() -> None:
     start = time.perf_counter()
     ref.torchvision_root()
     data = get_dataset("fashion-mnist")
-    print(f"# bench/vs_reference.py: {describe()}")
-    print(f"# {args.steps} timed steps after {args.warmup} warm-up, best of {args.repeats} interleaved repeats; "
+    print(f"> bench/vs_reference.py: {describe()}")
+    print(f"> {args.steps} timed steps after {args.warmup} warm-up, best of {args.repeats} interleaved repeats; "
           f"reference DataLoader workers: {args.workers}")
     print()
     print("| nets | batch | reference img/s | gankit fp32 img/s | gankit auto img/s | auto precision "
@@ -83,7 +83,7 @@ def main() -> None:
             print(f"| {LABELS.get(arch, arch)} | {bs} | {ips['ref']:.0f} | {ips['fp32']:.0f} | {ips['auto']:.0f} "
                   f"| {chosen} | {ips['fp32'] / ips['ref']:.2f}x | **{ips['auto'] / ips['ref']:.2f}x** |", flush=True)
     print()
-    print(f"# total {time.perf_counter() - start:.0f} s")
+    print(f"> total {time.perf_counter() - start:.0f} s")
 
 
 if __name__ == "__main__":
