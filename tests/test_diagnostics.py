@@ -190,9 +190,13 @@ def test_divergence_stops_cleanly_and_keeps_last_good_checkpoint(tmp_path):
     assert all(torch.isfinite(v).all() for v in state["G"].values() if v.is_floating_point())
     assert not (out / "samples" / "final.png").exists()
     assert max(r["step"] for r in gankit.load_run(out).metrics()) == 60
+    assert (out / "curves.png").is_file()  # the pictures of the good part are drawn
+    episodes = json.loads((out / "diagnostics.json").read_text())["episodes"]
+    assert episodes[-1]["alarm"] == "divergence" and episodes[-1]["first_step"] == 80
     from gankit.viz.report import write_report
 
-    assert "stopped at step 60 of 400" in write_report(out).read_text()
+    text = write_report(out).read_text()
+    assert "stopped at step 60 of 400" in text and "<b>divergence</b> (step 80)" in text
 
 
 def test_absurd_learning_rate_exits_3_with_one_line_advice(tmp_path, capsys):

@@ -287,6 +287,12 @@ class PitfallAlarms(Callback):
         out["diversity"] = round(mean_pairwise_distance(features(samples, self.spec.kind)) / self.real_diversity, 4)
         return out
 
+    def on_diverged(self, trainer, error: Exception) -> None:
+        """NaN/inf found by the engine, or exploding gradients found here: kept for the report."""
+        if not any(e["alarm"] == "divergence" for e in self.episodes):
+            self._start("divergence", trainer.step_count, str(error), quiet=True)
+        self._save()
+
     def on_log(self, trainer, record: dict) -> None:
         if self.divergence.update(record):
             self._start("divergence", record["step"], self.divergence.message)

@@ -45,6 +45,9 @@ class Callback:
     def on_end(self, trainer: "Trainer") -> None:
         pass
 
+    def on_diverged(self, trainer: "Trainer", error: Exception) -> None:
+        """Training is about to stop with ``error`` (TrainingDiverged); the last good checkpoint is kept."""
+
 
 class Trainer:
     def __init__(self, cfg: TrainConfig, recipe: Recipe, dataset: Dataset, run_dir: Path,
@@ -157,9 +160,15 @@ class Trainer:
                 now = time.perf_counter()
                 elapsed = now - window_start
                 self.train_seconds += elapsed
-                record = self._log_record(stats, elapsed, self.step_count - window_steps_start)
-                for cb in self.callbacks:
-                    cb.on_log(self, record)  # may add keys (eval metrics, alarms) before the record is written
+                try:
+                    record = self._log_record(stats, elapsed, self.step_count - window_steps_start)
+                    for cb in self.callbacks:
+                        cb.on_log(self, record)  # may add keys (eval metrics, alarms) before the record is written
+                except TrainingDiverged as e:
+                    bar.close()
+                    for cb in self.callbacks:
+                        cb.on_diverged(self, e)  # e.g. note it for the report, draw the curves so far
+                    raise
                 if main:
                     self._append_metrics(record)
                     bar.set_postfix(d=f"{record['d_loss']:.3f}", g=f"{record['g_loss']:.3f}",

@@ -21,6 +21,9 @@ class RunPictures(Callback):
         write_run_curves(trainer.run_dir)
         write_progress_gif(trainer.run_dir)
 
+    def on_diverged(self, trainer, error) -> None:
+        self.on_end(trainer)  # the pictures of the good part of the run
+
 
 @register_callback
 def _run_pictures(cfg, run_dir, dataset):
