@@ -22,6 +22,8 @@ def add_arguments(p) -> None:
     t.add_argument("--batch-size", type=positive_int, default=256)
     t.add_argument("--lr", type=positive_float, default=3e-3)
     t.add_argument("--seed", type=int, default=0)
+    t.add_argument("--arch", choices=("small", "base"), default="small",
+                   help="small (default, faster) or base (full-resolution first layer)")
     t.add_argument("--precision", choices=("auto", "fp32", "bf16"), default="auto")
     t.add_argument("--out", help="weights file to write (default ~/.cache/gankit/weights/DATASET-classifier.pt)")
     t.add_argument("--quiet", action="store_true")
@@ -36,7 +38,7 @@ def run(args) -> int:
 
         command = "gankit " + " ".join(shlex.quote(a) for a in sys.argv[1:]) if sys.argv[1:2] == ["features"] else None
         meta = train_classifier(args.dataset, args.out, args.epochs, args.batch_size, args.lr, args.seed,
-                                args.precision, args.data_root, args.quiet, command)
+                                args.precision, args.data_root, args.quiet, command, arch=args.arch)
         print(f"test accuracy: {meta['test_accuracy']:.2%} ({meta['train_seconds']:.0f} s)")
         print(f"weights:       {meta['path']}")
         return 0

@@ -60,7 +60,7 @@ def accuracy(model: DomainClassifier, images: torch.Tensor, labels: torch.Tensor
 def train_classifier(dataset: str = "fashion-mnist", out: str | Path | None = None, epochs: int = 8,
                      batch_size: int = 256, lr: float = 3e-3, seed: int = 0, precision: str = "auto",
                      data_root: str | None = None, quiet: bool = False, command: str | None = None,
-                     limit: int | None = None, test_limit: int | None = None) -> dict:
+                     limit: int | None = None, test_limit: int | None = None, arch: str = "small") -> dict:
     """Train a :class:`DomainClassifier` on ``dataset``'s train split and save it with its metadata.
 
     Returns the metadata (test accuracy included). ``limit`` trains on a subset (tests only).
@@ -79,7 +79,7 @@ def train_classifier(dataset: str = "fashion-mnist", out: str | Path | None = No
     out = Path(out) if out is not None else user_weights_path(dataset)
     bf16 = precision == "bf16" or (precision == "auto" and _cpu_has_fast_bf16())
     torch.manual_seed(seed)
-    model = DomainClassifier(train.spec.num_classes, train.spec.channels)
+    model = DomainClassifier(train.spec.num_classes, train.spec.channels, arch)
     gen = torch.Generator().manual_seed(seed + 1)
     steps_per_epoch = len(train) // batch_size
     total = epochs * steps_per_epoch
@@ -108,7 +108,7 @@ def train_classifier(dataset: str = "fashion-mnist", out: str | Path | None = No
     bar.close()
     seconds = time.perf_counter() - start
     acc = accuracy(model, test.data, test.labels)
-    meta = {"dataset": dataset, "test_accuracy": round(acc, 4), "num_classes": train.spec.num_classes,
+    meta = {"dataset": dataset, "arch": arch, "test_accuracy": round(acc, 4), "num_classes": train.spec.num_classes,
             "channels": train.spec.channels, "class_names": list(train.spec.class_names), "seed": seed,
             "epochs": epochs, "batch_size": batch_size, "lr": lr, "precision": "bf16" if bf16 else "fp32",
             "train_images": len(train), "train_seconds": round(seconds, 1), "torch": str(torch.__version__),
