@@ -228,3 +228,22 @@ def test_d_too_strong_rule_only_where_d_outputs_probabilities(tmp_path):
 
     assert "vanishing_gradients" in names("gan") and "vanishing_gradients" in names("lsgan")
     assert "vanishing_gradients" not in names("wgan") and "mode_collapse" in names("wgan")
+
+
+def test_image_diversity_in_domain_classifier_features(tmp_path, fashion_small):
+    """On Fashion-MNIST the shipped domain classifier gives the feature space and the classes:
+    64 real images are diverse and reach most classes; one image repeated 64 times reaches one."""
+    from types import SimpleNamespace
+
+    from gankit.diagnostics import PitfallAlarms
+
+    alarms = PitfallAlarms(tmp_path, fashion_small, 1000)
+    assert alarms.extractor is not None
+    real = SimpleNamespace(generate_fixed=lambda: fashion_small.data[1000:1064])
+    same = SimpleNamespace(generate_fixed=lambda: fashion_small.data[:1].expand(64, -1, -1, -1))
+    healthy, collapsed = alarms.measure(real), alarms.measure(same)
+    assert healthy["diversity"] > 0.7 and healthy["classes_reached"] >= 7, healthy
+    assert collapsed["diversity"] < 0.01 and collapsed["classes_reached"] == 1, collapsed
+    det = ModeCollapse(window=2, warmup_step=0)
+    steps = [det.update({"step": i, **(healthy if i < 3 else collapsed)}) for i in range(6)]
+    assert steps == [False, False, False, False, True, True]

@@ -7,10 +7,12 @@ plain classes over numbers, so they can be tested on made-up logs as well as on 
 - ``vanishing_gradients`` (D too strong): mean D(x) > 0.9 and D(G(z)) < 0.1 while G's gradient
   norm has fallen below a tenth of its peak, for ``window`` log steps in a row. Only for models
   whose D outputs probabilities (the BCE family) or 1/0 targets (LSGAN).
-- ``mode_collapse``: the spread of samples on fixed noise (mean pairwise distance of pooled
-  pixels / points, as a ratio to the same measure on real data) falls below 0.1, or below a third
-  of its best value; on ``ring8``/``grid25``, the modes reached (modes that are the nearest mode of
-  at least a quarter of their share of samples) fall to half their best. Checked
+- ``mode_collapse``: the spread of samples on fixed noise (mean pairwise distance in the feature
+  space of the dataset's domain classifier from :mod:`gankit.metrics` where one exists, else of
+  pooled pixels, or of the points; as a ratio to the same measure on real data) falls below 0.1,
+  or below a third of its best value; with a classifier, the classes reached (classes predicted
+  for at least a quarter of their share of the fixed samples) fall to a third of their best; on
+  ``ring8``/``grid25``, the modes reached (the same rule with the nearest mode) fall to half. Checked
   after a warm-up (an untrained G is not collapsed, just untrained), ``window`` logs in a row.
 - ``divergence``: a gradient norm above 1e5, or 1000x above its median so far (NaN/inf losses
   are caught by the engine). Training stops at once with :class:`TrainingDiverged` (exit code 3), before the
@@ -102,11 +104,15 @@ class ModeCollapse(Detector):
         self.window, self.warmup_step, self.floor, self.drop = window, warmup_step, floor, drop
         self.peak_div = 0.0
         self.peak_modes = 0
+        self.peak_classes = 0
         self.streak = 0
 
     def update(self, record: dict) -> bool:
-        div, modes = _num(record, "diversity"), _num(record, "modes_reached")
+        div, modes, classes = _num(record, "diversity"), _num(record, "modes_reached"), _num(record, "classes_reached")
         collapsed = False
+        if classes is not None:
+            self.peak_classes = max(self.peak_classes, int(classes))
+            collapsed = self.peak_classes >= 4 and classes <= self.peak_classes / 3
         if div is not None:
             self.peak_div = max(self.peak_div, min(div, 1.0))  # noise from an untrained G is not "more diverse"
             collapsed = div < self.floor or div < self.drop * self.peak_div
@@ -227,6 +233,27 @@ def features(x: torch.Tensor, kind: str) -> torch.Tensor:
     return x.flatten(1).cpu()
 
 
+def domain_extractor(dataset):
+    """The domain classifier of :mod:`gankit.metrics` for this dataset, if one is shipped or trained
+    and it accepts these images; else None (diversity is then measured on pooled pixels)."""
+    try:
+        from .metrics.features import classifier_extractor
+
+        extractor = classifier_extractor(dataset.spec.name)
+        out = extractor(dataset.data[:2])
+        if out["features"].shape[0] != 2:
+            return None
+        return extractor
+    except Exception:  # no classifier for this data, other image size, metrics not installed
+        return None
+
+
+def reached(labels: torch.Tensor, k: int, share: float = 0.25) -> int:
+    """How many of ``k`` classes/modes get at least ``share`` of their expected count."""
+    counts = torch.bincount(labels.flatten().long(), minlength=k)
+    return int((counts >= share * len(labels) / k).sum())
+
+
 def mean_pairwise_distance(f: torch.Tensor) -> float:
     n = f.shape[0]
     if n < 2:
@@ -247,8 +274,12 @@ class PitfallAlarms(Callback):
         g = torch.Generator().manual_seed(12345)
         n = 256 if self.spec.kind == "points" else 64
         idx = torch.randperm(len(dataset), generator=g)[:n]
-        real = to_model_space(dataset.data[idx], self.spec)
-        self.real_diversity = max(mean_pairwise_distance(features(real, self.spec.kind)), 1e-8)
+        self.extractor = domain_extractor(dataset) if self.spec.kind == "image" else None
+        if self.extractor is not None:
+            real_features = self.extractor(dataset.data[idx])["features"]
+        else:
+            real_features = features(to_model_space(dataset.data[idx], self.spec), self.spec.kind)
+        self.real_diversity = max(mean_pairwise_distance(real_features), 1e-8)
         self.toy = self.spec.kind == "points" and "centres" in self.spec.extra
         self.diag_z = None
         warmup = max(200, int(0.1 * total_steps)) if total_steps else 200
@@ -278,13 +309,17 @@ class PitfallAlarms(Callback):
             trainer.G.train(was)
             cov = mode_coverage(points, self.spec)
             out["modes_covered"] = cov["modes_covered"]
-            reached = torch.bincount(cov["nearest_mode"], minlength=cov["num_modes"])
-            out["modes_reached"] = int((reached >= 0.25 * len(points) / cov["num_modes"]).sum())
+            out["modes_reached"] = reached(cov["nearest_mode"], cov["num_modes"])
             out["high_quality"] = round(cov["high_quality"], 4)
-            samples = points[:256]
+            f = features(points[:256], "points")
+        elif self.extractor is not None:
+            result = self.extractor(trainer.generate_fixed())
+            f = result["features"]
+            if result["logits"] is not None:
+                out["classes_reached"] = reached(result["logits"].argmax(1), result["logits"].shape[1])
         else:
-            samples = trainer.generate_fixed()
-        out["diversity"] = round(mean_pairwise_distance(features(samples, self.spec.kind)) / self.real_diversity, 4)
+            f = features(trainer.generate_fixed(), self.spec.kind)
+        out["diversity"] = round(mean_pairwise_distance(f) / self.real_diversity, 4)
         return out
 
     def on_diverged(self, trainer, error: Exception) -> None:
