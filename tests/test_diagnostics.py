@@ -135,7 +135,9 @@ def test_far_too_strong_d_raises_vanishing_gradients(tmp_path, capsys):
     run = gankit.train(out=tmp_path / "strong-d", steps=300, g_loss="minimax", lr_g=1e-6, lr_d=1e-2,
                        **{**RING, "log_every": 20, "quiet": False})
     assert "vanishing_gradients" in alarms_of(run.path)
-    assert "gankit: warning:" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "gankit: warning: step" in err and "vanishing gradients" in err  # printed once when it starts
+    assert "ALARM=vanishing_gradients" in err  # and shown in the progress bar
     episodes = json.loads((run.path / "diagnostics.json").read_text())["episodes"]
     assert any(e["alarm"] == "vanishing_gradients" for e in episodes)
 
