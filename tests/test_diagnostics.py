@@ -142,6 +142,16 @@ def test_far_too_strong_d_raises_vanishing_gradients(tmp_path, capsys):
     assert any(e["alarm"] == "vanishing_gradients" for e in episodes)
 
 
+def test_resume_keeps_earlier_alarm_episodes(tmp_path):
+    out = tmp_path / "strong-d"
+    gankit.train(out=out, steps=200, g_loss="minimax", lr_g=1e-6, lr_d=1e-2, **{**RING, "log_every": 20})
+    before = json.loads((out / "diagnostics.json").read_text())["episodes"]
+    assert before
+    gankit.train(resume=out, steps=240, quiet=True)
+    after = json.loads((out / "diagnostics.json").read_text())["episodes"]
+    assert after[: len(before)] == before
+
+
 class _OnePointGenerator(Callback):
     """Turn G into a constant map (every z -> one point) at the first log step."""
 

@@ -233,6 +233,14 @@ def features(x: torch.Tensor, kind: str) -> torch.Tensor:
     return x.flatten(1).cpu()
 
 
+def _saved_episodes(run_dir: Path) -> list[dict]:
+    try:
+        saved = json.loads((run_dir / "diagnostics.json").read_text())
+        return [dict(e, open=False) for e in saved.get("episodes", []) if isinstance(e, dict)]
+    except (OSError, ValueError, AttributeError):
+        return []
+
+
 def domain_extractor(dataset):
     """The domain classifier of :mod:`gankit.metrics` for this dataset, if one is shipped or trained
     and it accepts these images; else None (diversity is then measured on pooled pixels)."""
@@ -288,7 +296,7 @@ class PitfallAlarms(Callback):
             self.detectors.insert(0, VanishingGradients(window=max(window, 5)))
         self.divergence = Divergence()
         self.active: set[str] = set()
-        self.episodes: list[dict] = []
+        self.episodes: list[dict] = _saved_episodes(self.run_dir)  # a resumed run keeps its history
 
     @torch.no_grad()
     def measure(self, trainer) -> dict:
