@@ -12,7 +12,8 @@ import torch
 
 
 def polynomial_kernel(x: torch.Tensor, y: torch.Tensor, degree: int = 3, coef0: float = 1.0) -> torch.Tensor:
-    return (x @ y.T / x.shape[1] + coef0) ** degree
+    k = torch.full((x.shape[0], y.shape[0]), coef0, dtype=x.dtype)
+    return torch.addmm(k, x, y.T, alpha=1.0 / x.shape[1]).pow_(degree)  # (x.y/d + coef0)^degree, in place
 
 
 def mmd2_unbiased(x: torch.Tensor, y: torch.Tensor) -> float:
