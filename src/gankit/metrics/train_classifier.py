@@ -60,7 +60,7 @@ def accuracy(model: DomainClassifier, images: torch.Tensor, labels: torch.Tensor
 def train_classifier(dataset: str = "fashion-mnist", out: str | Path | None = None, epochs: int = 8,
                      batch_size: int = 256, lr: float = 3e-3, seed: int = 0, precision: str = "auto",
                      data_root: str | None = None, quiet: bool = False, command: str | None = None,
-                     limit: int | None = None, test_limit: int | None = None, arch: str = "small") -> dict:
+                     limit: int | None = None, test_limit: int | None = None, arch: str = "base") -> dict:
     """Train a :class:`DomainClassifier` on ``dataset``'s train split and save it with its metadata.
 
     Returns the metadata (test accuracy included). ``limit`` trains on a subset (tests only).
