@@ -74,6 +74,8 @@ def main() -> int:
     p.add_argument("--docs", default=str(ROOT / "docs"))
     p.add_argument("--threads", type=int, default=0, help="torch threads (0: torch's default)")
     p.add_argument("--table-only", action="store_true")
+    p.add_argument("--rescore", action="store_true",
+                   help="compute the classifier FID of finished runs that lack it (e.g. gankit.metrics landed later)")
     args = p.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -83,7 +85,7 @@ def main() -> int:
     out, docs = Path(args.out), Path(args.docs)
     results_file = out / "results.jsonl"
     command = "python bench/zoo_fashion_mnist.py " + " ".join(shlex.quote(a) for a in sys.argv[1:]
-                                                               if a != "--table-only")
+                                                               if a not in ("--table-only", "--rescore"))
     if not args.table_only:
         out.mkdir(parents=True, exist_ok=True)
         data = get_dataset("fashion-mnist", "train")
@@ -94,7 +96,7 @@ def main() -> int:
             steps = max(1, args.d_updates // n_critic)
             t = time.perf_counter()
             run = gankit.train(model=model, dataset="fashion-mnist", steps=steps, batch_size=args.batch_size,
-                               seed=args.seed, arch=arch, width=args.width, quiet=True, out=out / model, overwrite=True, data=data,
+                               seed=args.seed, arch=arch, width=args.width, quiet=True, precision="fp32", out=out / model, overwrite=True, data=data,
                                log_every=50, sample_every=10**9, checkpoint_every=10**9)
             wall = time.perf_counter() - t
             records = run.metrics()
@@ -112,6 +114,8 @@ def main() -> int:
             with open(results_file, "a") as f:
                 f.write(json.dumps(row) + "\n")
             print(json.dumps(row), flush=True)
+    if args.rescore:
+        rescore(results_file, out, args.n_eval)
     write_table(results_file, docs / "zoo-fashion-mnist.md", command, args)
     return 0
 
@@ -121,12 +125,24 @@ REFERENCE = ("For scale: an untrained generator (one step) scores pixel FD 6.69 
              "6.67 (dcgan, width 32) with the same evaluation.")
 
 
+def rescore(results_file: Path, out: Path, n: int) -> None:
+    import gankit
+
+    rows = [json.loads(line) for line in results_file.read_text().splitlines()]
+    for r in rows:
+        if r["fid"] is None:
+            r["fid"] = classifier_fid(gankit.load_run(out / r["model"]), n)
+            print(f"{r['model']}: classifier FID {r['fid']}", flush=True)
+    results_file.write_text("".join(json.dumps(r) + "\n" for r in rows))
+
+
 def write_table(results_file: Path, path: Path, command: str, args) -> None:
     rows = {}
     for line in results_file.read_text().splitlines():
         r = json.loads(line)
         rows[r["model"]] = r  # the latest result per model
-    has_fid = any(r["fid"] is not None for r in rows.values())
+    # a column only when every row has it: gankit.metrics' classifier can come and go while the bench runs
+    has_fid = all(r["fid"] is not None for r in rows.values())
     lines = [
         "# The zoo on Fashion-MNIST",
         "",
@@ -138,18 +154,21 @@ def write_table(results_file: Path, path: Path, command: str, args) -> None:
         "",
         "Metrics, both against the Fashion-MNIST test split, lower is better:",
         "- **FID (classifier)**: Fréchet distance of gankit.metrics' domain-classifier features" +
-        ("" if has_fid else " (not available on this checkout when the bench ran: column empty)") + ";",
+        ("" if has_fid else " (not available for every model when the bench ran, so left out: gankit.metrics "
+         "and its classifier had not landed on main)") + ";",
         f"- **pixel FD**: Fréchet distance of 7x7 average-pooled pixels (tests/distances.py), {args.n_eval} samples.",
         "",
         "Conditional models (cgan, acgan, infogan's categorical code) are sampled one class per row.",
         "",
-        "| model | arch (width) | steps | n_critic | train time (s) | images/s (D) | FID (classifier) | pixel FD | samples |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| model | arch (width) | steps | n_critic | train time (s) | images/s (D) |" + (" FID (classifier) |" if has_fid else "")
+        + " pixel FD | samples |",
+        "|---|---|---|---|---|---|" + ("---|" if has_fid else "") + "---|---|",
     ]
     for r in rows.values():
         fid = f"{r['fid']:.2f}" if r["fid"] is not None else "-"
+        fid_cell = f" {fid} |" if has_fid else ""
         lines.append(f"| {r['model']} | {r['arch']} ({r['width']}) | {r['steps']} | {r['n_critic']} | {r['train_s']} | "
-                     f"{r['images_per_s']} | {fid} | {r['pixel_fd']} | ![{r['model']}]({r['grid']}) |")
+                     f"{r['images_per_s']} |{fid_cell} {r['pixel_fd']} | ![{r['model']}]({r['grid']}) |")
     lines += ["", REFERENCE]
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("\n".join(lines) + "\n")
