@@ -100,6 +100,7 @@ def test_feature_matching_learns_the_ring(tmp_path):
     from test_zoo_learning import energy_to_data
 
     budget = dict(model="gan", dataset="ring8", batch_size=256, seed=0, quiet=True, g_loss="feature-matching",
+                  precision="fp32",
                   log_every=100, sample_every=10**6)
     e0 = energy_to_data(gankit.train(out=tmp_path / "f0", steps=1, **budget))
     e1 = energy_to_data(gankit.train(out=tmp_path / "f1", steps=600, **budget))
