@@ -33,8 +33,10 @@ from gankit.engine import Callback  # noqa: E402
 from gankit.perf.machine import describe  # noqa: E402
 
 N_EVAL = 2000
-#: default thresholds per metric, reachable by both loops in a few minutes on a 2-core CPU
-THRESHOLDS = {"pixel": 0.5, "fid": 20.0}
+#: default thresholds per metric, reachable by both loops in a few minutes on a 2-core CPU. Calibrated
+#: on gankit's dcgan (batch 64, bf16): classifier FID 252/230/215/222/203/181 and pixel-FD
+#: 1.21/0.64/0.55/0.50/0.45/0.46 at steps 100..600 (train-vs-test floor: FID 1.4, pixel-FD 0.01).
+THRESHOLDS = {"pixel": 0.5, "fid": 200.0}
 
 
 @torch.no_grad()
