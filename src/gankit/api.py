@@ -181,7 +181,7 @@ def train(config: TrainConfig | dict | str | Path | None = None, *, out: str | P
         dataset = get_dataset(cfg.dataset, "train", cfg.data_root, cfg.image_size, cfg.channels)
     cfg = resolve(cfg, dataset.spec)
     device = resolve_device(cfg.device)
-    precision = resolve_precision(cfg.precision, device)
+    precision = resolve_precision(cfg.precision, device, dataset.spec.kind)
     torch.manual_seed(cfg.seed)
     recipe = build_recipe(cfg, dataset.spec)
     steps = _steps_for(cfg, dataset, recipe.n_critic)
@@ -227,7 +227,7 @@ def _resume(path: Path, quiet: bool, dataset: Dataset | None, overrides: dict, c
         raise GankitError(f"the dataset now has shape {dataset.spec.shape}, the run was trained on "
                           f"{run.spec.shape} (point --data-root at the original data)")
     device = resolve_device(cfg.device)
-    precision = resolve_precision(run.runtime.get("precision", cfg.precision), device)
+    precision = resolve_precision(run.runtime.get("precision", cfg.precision), device, run.spec.kind)
     torch.manual_seed(cfg.seed)
     recipe = build_recipe(cfg, run.spec)
     if overrides.get("epochs") is not None:
