@@ -6,6 +6,7 @@ The browser check drives Debian's chromium (installed by scripts/ensure-chromium
 
 import json
 import re
+import os
 import shutil
 from pathlib import Path
 
@@ -29,6 +30,8 @@ def ring_run(tmp_path_factory):
 
 def browser_check(html_path: Path) -> tuple[list, list]:
     """Open a file in headless chromium: (images as [complete, naturalWidth, alt], console errors)."""
+    if os.environ.get("CI") and CHROMIUM is None:
+        pytest.fail("CI must run the browser check: scripts/ensure-chromium.sh did not install chromium")
     playwright = pytest.importorskip("playwright.sync_api")
     if CHROMIUM is None:
         pytest.skip("chromium is not installed (scripts/ensure-chromium.sh installs it)")
