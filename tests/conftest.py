@@ -20,3 +20,12 @@ def _fixed_threads():
     # The suite targets 2 cores; keep torch from oversubscribing when pytest runs in parallel.
     torch.set_num_threads(max(1, min(2, torch.get_num_threads())))
     yield
+
+
+@pytest.fixture
+def one_thread():
+    """Tiny MLPs (2D toys) run fastest on one thread, and their thresholds were measured so."""
+    n = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(n)

@@ -16,13 +16,7 @@ from gankit.objectives.minimax import bce_discriminator_loss
 RING = get_dataset("ring8")
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    # tiny MLPs: one thread is fastest, and on a shared 2-core machine two threads thrash
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
+pytestmark = pytest.mark.usefixtures("one_thread")  # see conftest.py
 
 
 def recipe(**kw):

@@ -43,13 +43,7 @@ def train(tmp_path, model, steps, **kw):
     return _CACHE[key]
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    # tiny MLPs: one thread is fastest, and on a shared 2-core machine two threads thrash
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
+pytestmark = pytest.mark.usefixtures("one_thread")  # see conftest.py
 
 
 # Weak, and said so: with the paper's lr 1e-4 on ring8, seed 0 reached only 0.41 (fp32; 0.73 in bf16) after
