@@ -95,7 +95,6 @@ def evaluate_samples(samples: torch.Tensor, spec, metrics: list[str], *, labels:
     from .inception_score import inception_score
     from .kid import kid
     from .memorization import memorization
-    from .prdc import prdc
     from .swd import swd
 
     dataset = dataset or spec.name
