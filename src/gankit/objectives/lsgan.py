@@ -11,7 +11,6 @@ gradient does not vanish.
 
 from __future__ import annotations
 
-
 from .base import Latent, Objective
 
 
