@@ -20,6 +20,7 @@ import torch.nn.functional as F
 from tqdm.auto import tqdm
 
 from ..errors import GankitError
+from ..precision import cpu_has_fast_bf16
 from .classifier import DomainClassifier
 
 SHIFT = 2
@@ -77,7 +78,7 @@ def train_classifier(dataset: str = "fashion-mnist", out: str | Path | None = No
     if test_limit is not None:
         test = test.subset(test_limit, seed=seed)
     out = Path(out) if out is not None else user_weights_path(dataset)
-    bf16 = precision == "bf16" or (precision == "auto" and _cpu_has_fast_bf16())
+    bf16 = precision == "bf16" or (precision == "auto" and cpu_has_fast_bf16())
     torch.manual_seed(seed)
     model = DomainClassifier(train.spec.num_classes, train.spec.channels, arch)
     gen = torch.Generator().manual_seed(seed + 1)
@@ -128,11 +129,3 @@ def save_classifier(model: DomainClassifier, meta: dict, out: Path) -> None:
     torch.save({"format": "gankit-classifier-1", "meta": meta, "state_dict": state}, tmp)
     tmp.replace(out)
     out.with_suffix(".json").write_text(json.dumps(meta, indent=2) + "\n")
-
-
-def _cpu_has_fast_bf16() -> bool:
-    try:
-        flags = Path("/proc/cpuinfo").read_text()
-    except OSError:
-        return False
-    return "amx_bf16" in flags or "avx512_bf16" in flags
