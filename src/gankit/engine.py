@@ -19,6 +19,7 @@ from tqdm.auto import tqdm
 
 from .checkpoint import FORMAT, save_atomic, snapshot
 from .config import TrainConfig
+from .critic_schedule import critic_steps
 from .data.base import BatchSampler, Dataset, to_uint8
 from .distributed import is_main_process
 from .errors import TrainingDiverged
@@ -93,12 +94,15 @@ class Trainer:
         self.reference = dataset.data[:2000] if self.spec.kind == "points" else None
         self._sums: dict[str, torch.Tensor] = {}
         self._window_steps = 0
+        self._window_d_steps = 0  # D updates since the last log (counts real images seen)
 
     # -- the game -------------------------------------------------------------------------
     def step(self, log: bool) -> dict[str, torch.Tensor]:
-        """One training iteration: ``n_critic`` D updates, then one G update."""
+        """One training iteration: ``n_critic`` D updates (more in a warm-up, see critic_schedule), then one G update."""
         stats: dict[str, torch.Tensor] = {}
-        for _ in range(self.n_critic):
+        d_steps = critic_steps(self.step_count, self.n_critic, bool(self.cfg.critic_warmup))
+        self._window_d_steps += d_steps
+        for _ in range(d_steps):
             real, labels = self.sampler.next()
             if real.dim() == 4:
                 real = real.contiguous(memory_format=self.memory_format)  # no copy unless channels_last
@@ -210,7 +214,8 @@ class Trainer:
                     else "no checkpoint was saved yet")
             raise TrainingDiverged(f"training diverged at step {self.step_count}: {', '.join(bad)} became NaN/inf; "
                                    f"{kept} ({DIVERGENCE_ADVICE})")
-        images = steps * self.n_critic * self.cfg.batch_size
+        images = self._window_d_steps * self.cfg.batch_size
+        self._window_d_steps = 0
         record = {"step": self.step_count, "wall_time": round(self.train_seconds, 3),
                   "images_per_s": images / max(elapsed, 1e-9), "ms_per_step": 1000 * elapsed / max(steps, 1)}
         record.update(host)

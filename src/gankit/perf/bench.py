@@ -92,6 +92,7 @@ def bench_model(model: str = "dcgan", batch_size: int = 64, steps: int = 50, pre
 
     ``overrides`` are any other TrainConfig keys (``width``, ``arch``, ``seed``...).
     """
+    overrides.setdefault("critic_warmup", False)  # a steady step is measured, not WGAN's 100-critic warm-up
     cfg = TrainConfig(model=model, dataset=dataset, batch_size=batch_size, precision=precision, device=device,
                       compile=compile, channels_last=channels_last, **overrides).validate()
     get_model(cfg.model)
