@@ -105,6 +105,6 @@ def test_models_listing_shows_paper_loss_and_defaults(capsys):
     out = capsys.readouterr().out
     for name in ZOO:
         assert f"\n{name} " in "\n" + out
-    for text in ("Gulrajani", "lambda 10", "clip 0.01", "rmsprop lr 5e-05", "gamma 0.75", "Odena", "Mirza",
+    for text in ("Gulrajani", "penalty=10", "clip=0.01", "rmsprop lr 5e-05", "gamma=0.75 lambda_k=0.001", "Odena", "Mirza",
                  "pulling-away", "Berthelot", "Kodali", "Mao", "Chen et al."):
         assert text in out, text

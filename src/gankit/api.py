@@ -170,6 +170,8 @@ def train(config: TrainConfig | dict | str | Path | None = None, *, out: str | P
         cfg_dict, source = config.to_dict(), "config"
     else:
         cfg_dict, source = dict(config or {}), "config"
+    if isinstance(overrides.get("params"), dict) and isinstance(cfg_dict.get("params"), dict):
+        overrides["params"] = {**cfg_dict["params"], **overrides["params"]}  # --param adds to the file's params
     cfg_dict.update({k: v for k, v in overrides.items() if v is not None})
     cfg = TrainConfig.from_dict(cfg_dict, source=source).validate()
     if out is None:

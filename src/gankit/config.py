@@ -37,12 +37,16 @@ class TrainConfig:
     z_dim: int | None = None
     g_loss: str | None = None
     n_critic: int | None = None
+    critic_warmup: bool | None = None  # WGAN's 100 D steps for the first 25 G steps and every 500th (critic_schedule)
     optim_g: str | None = None
     optim_d: str | None = None
     lr_g: float | None = None
     lr_d: float | None = None
     betas_g: list[float] | None = None
     betas_d: list[float] | None = None
+    # the recipe's own numbers (gamma, lambda_k, clip, penalty, margin...; see 'gankit models'), merged over its
+    # paper defaults: --param gamma=0.5 or, in YAML, params: {gamma: 0.5}
+    params: dict | None = None
     # training tricks any model can use (None = off); see gankit.models / gankit.objectives.minimax
     label_smoothing: float | None = None  # one-sided: D's target for real data (e.g. 0.9)
     instance_noise: float | None = None   # std of Gaussian noise added to every input of D
@@ -97,6 +101,16 @@ class TrainConfig:
                                                      and 0.5 < self.label_smoothing <= 1):
             raise GankitError(f"label-smoothing is D's target for real data, in (0.5, 1], not {self.label_smoothing!r} "
                               "(e.g. 0.9)")
+        if self.params is not None:
+            if not isinstance(self.params, dict):
+                raise GankitError(f"params must be a mapping of names to numbers (e.g. gamma: 0.5), not {self.params!r}")
+            for key, value in self.params.items():
+                if isinstance(value, bool) or not isinstance(value, (int, float)):
+                    raise GankitError(f"param {key} must be a number, not {value!r} (e.g. --param {key}=0.5)")
+        for name in ("critic_warmup", "compile", "channels_last", "diagnostics", "tensorboard"):
+            value = getattr(self, name)
+            if value is not None and not isinstance(value, bool):
+                raise GankitError(f"{name.replace('_', '-')} must be true or false, not {value!r}")
         if self.instance_noise is not None and not (isinstance(self.instance_noise, (int, float))
                                                     and self.instance_noise >= 0):
             raise GankitError(f"instance-noise must be a standard deviation >= 0, not {self.instance_noise!r}")

@@ -44,23 +44,27 @@ class ModelInfo:
     hyper: str = ""
     #: True for the families built on the BCE game (label smoothing and feature matching apply)
     bce: bool = False
+    #: the recipe's own numbers, with the paper's values; a run's ``params`` override them (--param NAME=VALUE)
+    params: dict = field(default_factory=dict)
 
 
 MODELS: dict[str, ModelInfo] = {}
 
 #: defaults every recipe starts from; a recipe overrides what its paper says
 BASE_DEFAULTS = dict(
-    arch="dcgan", width=None, z_dim=100, g_loss="non-saturating", n_critic=1,
+    arch="dcgan", width=None, z_dim=100, g_loss="non-saturating", n_critic=1, critic_warmup=False,
     optim_g="adam", optim_d="adam", lr_g=2e-4, lr_d=2e-4, betas_g=[0.5, 0.999], betas_d=[0.5, 0.999],
 )
 POINT_DEFAULTS = dict(arch="mlp", z_dim=2, lr_g=1e-3, lr_d=1e-3)  # measured on ring8: see tests/test_learning.py
 
 
 def register(name: str, summary: str, paper: str, loss: str, conditional: bool = False,
-             point_defaults: dict | None = None, hyper: str = "", bce: bool = False, **defaults):
+             point_defaults: dict | None = None, hyper: str = "", bce: bool = False, params: dict | None = None,
+             **defaults):
     def wrap(fn):
         MODELS[name] = ModelInfo(name, summary, paper, loss, fn, {**BASE_DEFAULTS, **defaults},
-                                 {**POINT_DEFAULTS, **(point_defaults or {})}, conditional, hyper, bce)
+                                 {**POINT_DEFAULTS, **(point_defaults or {})}, conditional, hyper, bce,
+                                 dict(params or {}))
         return fn
     return wrap
 
@@ -81,6 +85,7 @@ def resolve(cfg: TrainConfig, spec: DataSpec) -> TrainConfig:
     for key, default in defaults.items():
         if values.get(key) is None:
             values[key] = list(default) if isinstance(default, (list, tuple)) else default
+    values["params"] = _params(info, values.get("params"))
     resolved = TrainConfig(**values)
     if resolved.g_loss not in G_LOSSES:
         raise GankitError(f"unknown --g-loss {resolved.g_loss!r} (use one of: {', '.join(G_LOSSES)})")
@@ -95,6 +100,16 @@ def resolve(cfg: TrainConfig, spec: DataSpec) -> TrainConfig:
         raise GankitError(f"{info.name} is class-conditional and {spec.name} has no labels "
                           "(use a labelled dataset, or an unconditional model)")
     return resolved.validate()
+
+
+def _params(info: ModelInfo, given: dict | None) -> dict:
+    """The recipe's paper values with the run's overrides on top; a name the recipe lacks is an error."""
+    given = dict(given or {})
+    unknown = sorted(set(given) - set(info.params))
+    if unknown:
+        have = f"its params are {', '.join(info.params)}" if info.params else "it has none"
+        raise GankitError(f"{info.name} has no param {unknown[0]!r} ({have}; see 'gankit models')")
+    return {k: float(given.get(k, v)) for k, v in info.params.items()}
 
 
 def build_recipe(cfg: TrainConfig, spec: DataSpec) -> Recipe:
@@ -204,14 +219,14 @@ def cgan(spec: DataSpec, cfg: TrainConfig) -> Recipe:
     summary="auxiliary-classifier GAN: G(z|y); D predicts real/fake and the class",
     paper="Odena, Olah & Shlens 2017, Conditional Image Synthesis with Auxiliary Classifier GANs",
     loss="as gan, plus the class cross-entropy of D's auxiliary head on real and fake, for D and G (weight 1)",
-    conditional=True, bce=True, hyper="class loss weight 1", **ZOO,
+    conditional=True, bce=True, params=dict(class_weight=1.0), **ZOO,
 )
 def acgan(spec: DataSpec, cfg: TrainConfig) -> Recipe:
     from .conditioning import ConcatGenerator
 
     k = spec.num_classes
     G, D = _nets(spec, cfg, g_in=k)
-    objective = ACGAN(Latent(cfg.z_dim), D.feature_dim, k, **_bce(cfg))
+    objective = ACGAN(Latent(cfg.z_dim), D.feature_dim, k, class_weight=cfg.params["class_weight"], **_bce(cfg))
     return Recipe(ConcatGenerator(G, k), D, objective, cfg.n_critic)
 
 
@@ -222,7 +237,8 @@ def acgan(spec: DataSpec, cfg: TrainConfig) -> Recipe:
     loss="as gan, plus lambda * [CE(Q_cat, c) + 1/2 ||Q_mu - c_cont||^2] (Gaussian NLL, unit variance) "
          "for G and D+Q",
     conditional=True, bce=True, z_dim=62,
-    hyper="codes: 1 categorical (10-way; K-way on a K-class toy set) + 2 uniform[-1,1]; lambda 1",
+    hyper="codes: 1 categorical (10-way; K-way on a K-class toy set) + 2 uniform[-1,1]",
+    params=dict(info_weight=1.0),
     **ZOO,
 )
 def infogan(spec: DataSpec, cfg: TrainConfig) -> Recipe:
@@ -232,7 +248,7 @@ def infogan(spec: DataSpec, cfg: TrainConfig) -> Recipe:
     n_cat = spec.num_classes if spec.kind == "points" and spec.num_classes else 10
     latent = CodeLatent(cfg.z_dim, n_cat=n_cat, n_cont=2)
     G, D = _nets(spec, cfg, g_in=n_cat + 2)
-    objective = InfoGAN(latent, D.feature_dim, **_bce(cfg))
+    objective = InfoGAN(latent, D.feature_dim, info_weight=cfg.params["info_weight"], **_bce(cfg))
     return Recipe(CodeGenerator(G, latent), D, objective, cfg.n_critic)
 
 
@@ -252,14 +268,14 @@ def lsgan(spec: DataSpec, cfg: TrainConfig) -> Recipe:
     summary="Wasserstein GAN: critic with weight clipping",
     paper="Arjovsky, Chintala & Bottou 2017, Wasserstein GAN",
     loss="critic: E f(G(z)) - E f(x), weights clipped to [-0.01, 0.01]; G: -E f(G(z))",
-    hyper="clip 0.01",
-    optim_g="rmsprop", optim_d="rmsprop", lr_g=5e-5, lr_d=5e-5, n_critic=5,
+    hyper="100 critic steps for the first 25 G steps and every 500th (critic_warmup)", params=dict(clip=0.01),
+    optim_g="rmsprop", optim_d="rmsprop", lr_g=5e-5, lr_d=5e-5, n_critic=5, critic_warmup=True,
     point_defaults=dict(lr_g=5e-4, lr_d=5e-4),  # measured on ring8 (tests/test_zoo_learning.py)
     **ZOO,
 )
 def wgan(spec: DataSpec, cfg: TrainConfig) -> Recipe:
     G, D = _nets(spec, cfg)
-    return Recipe(G, D, WassersteinGAN(Latent(cfg.z_dim), clip=0.01), cfg.n_critic)
+    return Recipe(G, D, WassersteinGAN(Latent(cfg.z_dim), clip=cfg.params["clip"]), cfg.n_critic)
 
 
 @register(
@@ -268,7 +284,7 @@ def wgan(spec: DataSpec, cfg: TrainConfig) -> Recipe:
     paper="Gulrajani et al. 2017, Improved Training of Wasserstein GANs",
     loss="critic: E f(G(z)) - E f(x) + 10 E(||grad f(x_hat)|| - 1)^2, x_hat = per-sample interpolate; "
          "G: -E f(G(z))",
-    hyper="lambda 10",
+    params=dict(penalty=10.0),
     lr_g=1e-4, lr_d=1e-4, betas_g=[0.0, 0.9], betas_d=[0.0, 0.9], n_critic=5,
     # ring8: 1e-3 and 3e-4 collapsed onto one mode for seed 0; the paper's 1e-4 is stable (test_zoo_learning)
     point_defaults=dict(lr_g=1e-4, lr_d=1e-4),
@@ -276,7 +292,7 @@ def wgan(spec: DataSpec, cfg: TrainConfig) -> Recipe:
 )
 def wgan_gp(spec: DataSpec, cfg: TrainConfig) -> Recipe:
     G, D = _nets(spec, cfg, d_norm="layer")
-    return Recipe(G, D, WassersteinGP(Latent(cfg.z_dim), penalty=10.0), cfg.n_critic)
+    return Recipe(G, D, WassersteinGP(Latent(cfg.z_dim), penalty=cfg.params["penalty"]), cfg.n_critic)
 
 
 @register(
@@ -284,18 +300,16 @@ def wgan_gp(spec: DataSpec, cfg: TrainConfig) -> Recipe:
     summary="DRAGAN: the GAN game plus a gradient penalty around perturbed real data",
     paper="Kodali et al. 2017, On Convergence and Stability of GANs",
     loss="as gan, plus 10 E(||grad D(x_hat)|| - 1)^2, x_hat = x + alpha * 0.5 std(x) U[0,1), alpha per sample",
-    hyper="lambda 10, perturbation 0.5 * std",
+    hyper="perturbation scale: a multiple of std(x)", params=dict(penalty=10.0, scale=0.5),
     bce=True, lr_g=1e-4, lr_d=1e-4, betas_g=[0.5, 0.9], betas_d=[0.5, 0.9],
     point_defaults=dict(lr_g=1e-3, lr_d=1e-3), **ZOO,
 )
 def dragan(spec: DataSpec, cfg: TrainConfig) -> Recipe:
     G, D = _nets(spec, cfg, d_norm="layer")
-    return Recipe(G, D, DRAGAN(Latent(cfg.z_dim), penalty=10.0, scale=0.5, **_bce(cfg)), cfg.n_critic)
+    objective = DRAGAN(Latent(cfg.z_dim), penalty=cfg.params["penalty"], scale=cfg.params["scale"], **_bce(cfg))
+    return Recipe(G, D, objective, cfg.n_critic)
 
 
-#: EBGAN's margin, on the scale of the energy (per-element MSE of data in about [-2, 2]); chosen, not tuned:
-#: with it ebgan learns ring8 (tests/test_zoo_learning.py). The paper grid-searched m per dataset.
-EBGAN_MARGIN = {"image": 1.0, "points": 1.0}
 
 
 @register(
@@ -303,13 +317,16 @@ EBGAN_MARGIN = {"image": 1.0, "points": 1.0}
     summary="energy-based GAN: autoencoder D, energy = reconstruction MSE, hinge at margin m",
     paper="Zhao, Mathieu & LeCun 2017, Energy-based Generative Adversarial Network",
     loss="D: E(x) + max(0, m - E(G(z))); G: E(G(z)) + 0.1 * pulling-away term on the codes",
-    hyper="margin m 1.0 (energy = mean squared error per element), pulling-away weight 0.1",
+    # the margin is on the scale of the energy (per-element MSE of data in about [-2, 2]); chosen, not tuned:
+    # with it ebgan learns ring8 (tests/test_zoo_learning.py). The paper grid-searched m per dataset.
+    hyper="energy = mean squared error per element", params=dict(margin=1.0, pt_weight=0.1),
     **ZOO,
 )
 def ebgan(spec: DataSpec, cfg: TrainConfig) -> Recipe:
     G = build_generator(cfg.arch, spec, cfg.z_dim, cfg.width)
     D = build_autoencoder(cfg.arch, spec, cfg.width)
-    return Recipe(G, D, EnergyGAN(Latent(cfg.z_dim), margin=EBGAN_MARGIN[spec.kind], pt_weight=0.1), cfg.n_critic)
+    objective = EnergyGAN(Latent(cfg.z_dim), margin=cfg.params["margin"], pt_weight=cfg.params["pt_weight"])
+    return Recipe(G, D, objective, cfg.n_critic)
 
 
 @register(
@@ -318,10 +335,12 @@ def ebgan(spec: DataSpec, cfg: TrainConfig) -> Recipe:
     paper="Berthelot, Schumm & Metz 2017, BEGAN: Boundary Equilibrium Generative Adversarial Networks",
     loss="D: L(x) - k_t L(G(z)); G: L(G(z)); L = L1 reconstruction; "
          "k_t += lambda_k (gamma L(x) - L(G(z))), clipped to [0, 1]",
-    hyper="gamma 0.75, lambda_k 0.001, convergence measure M logged",
+    # lambda_k 0.001 is the paper's, for runs of 100k+ steps; short runs want a faster controller (see BEGAN's docs)
+    hyper="k_0 = 0, convergence measure M logged", params=dict(gamma=0.75, lambda_k=0.001),
     z_dim=64, lr_g=1e-4, lr_d=1e-4, **ZOO,
 )
 def began(spec: DataSpec, cfg: TrainConfig) -> Recipe:
     G = build_generator(cfg.arch, spec, cfg.z_dim, cfg.width)
     D = build_autoencoder(cfg.arch, spec, cfg.width)
-    return Recipe(G, D, BEGAN(Latent(cfg.z_dim), gamma=0.75, lambda_k=0.001), cfg.n_critic)
+    objective = BEGAN(Latent(cfg.z_dim), gamma=cfg.params["gamma"], lambda_k=cfg.params["lambda_k"])
+    return Recipe(G, D, objective, cfg.n_critic)

@@ -19,6 +19,9 @@ def run(args) -> int:
         print(f"{'':10s} loss: {info.loss}")
         print(f"{'':10s} defaults: arch={d['arch']} z_dim={d['z_dim']} n_critic={d['n_critic']} "
               f"G {_optim(d['optim_g'], d['lr_g'], d['betas_g'])}, D {_optim(d['optim_d'], d['lr_d'], d['betas_d'])}")
+        if info.params:
+            params = " ".join(f"{k}={v:g}" for k, v in info.params.items())
+            print(f"{'':10s} params (--param NAME=VALUE): {params}")
         if info.hyper:
             print(f"{'':10s} paper settings: {info.hyper}")
         if info.point_defaults:

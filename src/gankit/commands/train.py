@@ -1,15 +1,17 @@
 """gankit train: train a model, or --resume a run."""
 
-from .argtypes import positive_float, positive_int
+import argparse
+
+from .argtypes import name_value, positive_float, positive_int
 
 NAME = "train"
 HELP = "train a model (or --resume a run)"
 
 #: flags that map one-to-one onto TrainConfig keys (None = not given on the command line)
 CONFIG_FLAGS = ("model", "dataset", "data_root", "image_size", "channels", "steps", "epochs", "batch_size",
-                "arch", "width", "z_dim", "g_loss", "n_critic", "lr_g", "lr_d", "seed", "device", "precision",
+                "arch", "width", "z_dim", "g_loss", "n_critic", "critic_warmup", "lr_g", "lr_d", "seed", "device", "precision",
                 "sample_every", "checkpoint_every", "log_every",
-                "optim_g", "optim_d", "label_smoothing", "instance_noise",
+                "optim_g", "optim_d", "params", "label_smoothing", "instance_noise",
                 "diagnostics", "compile", "channels_last", "tensorboard",
                 "eval_every", "eval_metrics", "eval_n")
 
@@ -28,10 +30,14 @@ def add_arguments(t) -> None:
     t.add_argument("--z-dim", type=positive_int)
     t.add_argument("--g-loss", help="generator loss: non-saturating (default), minimax or feature-matching (BCE models)")
     t.add_argument("--n-critic", type=positive_int, help="D updates per G update")
+    t.add_argument("--critic-warmup", action=argparse.BooleanOptionalAction, default=None,
+                   help="100 D updates for the first 25 G updates and every 500th (WGAN's schedule; on for wgan)")
     t.add_argument("--lr-g", type=positive_float)
     t.add_argument("--lr-d", type=positive_float)
     t.add_argument("--optim-g", help="G optimizer: adam, rmsprop or sgd (model default otherwise)")
     t.add_argument("--optim-d", help="D optimizer: adam, rmsprop or sgd (e.g. sgd for D with adam for G)")
+    t.add_argument("--param", dest="params", metavar="NAME=VALUE", action="append", type=name_value,
+                   help="a recipe's own number, e.g. --param gamma=0.5 (repeatable; 'gankit models' lists them)")
     t.add_argument("--label-smoothing", type=positive_float,
                    help="one-sided label smoothing: D's target for real data (e.g. 0.9; BCE models)")
     t.add_argument("--instance-noise", type=positive_float, help="std of Gaussian noise added to D's inputs")
@@ -64,6 +70,8 @@ def run(args) -> int:
     from ..api import train
 
     overrides = {k: getattr(args, k) for k in CONFIG_FLAGS}
+    if overrides["params"] is not None:
+        overrides["params"] = dict(overrides["params"])
     if args.resume:
         result = train(resume=args.resume, quiet=args.quiet, **overrides)
     else:

@@ -1,0 +1,51 @@
+"""--param NAME=VALUE: a recipe's own numbers (gamma, clip, penalty, margin...) reach its objective."""
+
+import pytest
+import yaml
+
+import gankit
+from gankit.cli import main
+from gankit.config import TrainConfig
+from gankit.data import get_dataset
+from gankit.models import build_recipe, resolve
+
+RING = get_dataset("ring8")
+
+
+def objective(model, params=None):
+    cfg = resolve(TrainConfig(model=model, dataset="ring8", params=params), RING.spec)
+    return cfg, build_recipe(cfg, RING.spec).objective
+
+
+def test_paper_values_by_default_and_overrides_on_top():
+    cfg, began = objective("began")
+    assert cfg.params == {"gamma": 0.75, "lambda_k": 0.001} and (began.gamma, began.lambda_k) == (0.75, 0.001)
+    cfg, began = objective("began", {"lambda_k": 0.01})
+    assert cfg.params == {"gamma": 0.75, "lambda_k": 0.01} and began.lambda_k == 0.01
+    assert objective("wgan", {"clip": 0.05})[1].clip == 0.05
+    assert objective("wgan-gp", {"penalty": 1})[1].penalty == 1.0
+
+
+def test_cli_params_are_recorded_and_merge_over_the_config_file(tmp_path):
+    conf = tmp_path / "c.yaml"
+    conf.write_text(yaml.safe_dump({"model": "began", "dataset": "ring8", "params": {"gamma": 0.5}}))
+    out = tmp_path / "r"
+    assert main(["train", "--config", str(conf), "--param", "lambda_k=0.02", "--steps", "2", "--batch-size", "16",
+                 "--quiet", "--out", str(out)]) == 0
+    assert gankit.load_run(out).config.params == {"gamma": 0.5, "lambda_k": 0.02}
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--model", "began", "--param", "gama=0.5"], "began has no param 'gama' (its params are gamma, lambda_k"),
+    (["--model", "gan", "--param", "gamma=0.5"], "gan has no param 'gamma' (it has none"),
+    (["--model", "began", "--param", "gamma"], "'gamma' is not NAME=VALUE"),
+    (["--model", "began", "--param", "gamma=high"], "'high' in 'gamma=high' is not a number"),
+])
+def test_bad_params_are_one_line_errors(tmp_path, capsys, args, message):
+    try:
+        code = main(["train", "--dataset", "ring8", "--steps", "1", "--out", str(tmp_path / "r"), *args])
+    except SystemExit as e:  # argparse's own errors
+        code = e.code
+    assert code == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("gankit: error:") and message in err and "\n" not in err, err
