@@ -11,6 +11,14 @@ gamma (the diversity ratio) is 0.75 and lambda_k 0.001 by default, k_0 = 0. The 
 measure M = L(x) + |gamma L(x) - L(G(z))| is logged at every log step (as ``M``, with ``k_t``);
 the paper shows that it decreases as the samples improve. k_t is a buffer, so it is checkpointed.
 Here the controller uses L(G(z)) of the fakes of the D step (the same generator, before its update).
+
+lambda_k sets how fast D starts pushing back on the fakes. The paper's 0.001 suits its long runs; with
+losses ~0.1, k_t moves ~1e-4 per step, and in a run of a few thousand steps G can sit on one blurry image
+that the autoencoder reconstructs easily (measured on Fashion-MNIST, tests/test_learning.py). For short
+runs, ``--param lambda_k=0.01`` learned in a few hundred steps.
+
+BEGAN needs images: on 2D toy data a single point reconstructed with error gamma E L(x) meets the
+equilibrium, and G collapses there (measured on ring8).
 """
 
 from __future__ import annotations
