@@ -6,7 +6,11 @@ rates and n_critic. The metric is the FID of gankit.metrics (domain-classifier f
 that package is importable, plus, always, the Fréchet distance of 7x7 average-pooled pixels
 (tests/distances.py), which needs no trained feature extractor.
 
-    .venv/bin/python bench/zoo_fashion_mnist.py --d-updates 500 --width 32 --out runs/zoo-fm
+    .venv/bin/python bench/zoo_fashion_mnist.py --d-updates 2000 --out runs/zoo-fm
+
+A model entry may carry params, e.g. ``--models gan,began[lambda_k=0.01]`` (see ``gankit models``).
+wgan runs without its 100-critic warm-up here: the warm-up alone is 2,500+ D updates, so with it a
+budget of a few thousand D updates would leave wgan a handful of G steps.
 
 Not part of the test suite. Results are appended to OUT/results.jsonl as each model finishes, so
 ``--table-only`` can rewrite the table from a partial run.
@@ -27,7 +31,19 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
 # the two n_critic = 5 models last: they cost ~5 D updates per step
-MODELS = ["gan", "dcgan", "cgan", "acgan", "infogan", "lsgan", "dragan", "ebgan", "began", "wgan", "wgan-gp"]
+MODELS = ["gan", "dcgan", "cgan", "acgan", "infogan", "lsgan", "dragan", "ebgan", "began", "began[lambda_k=0.01]",
+          "wgan", "wgan-gp"]
+
+
+def parse_entry(entry: str) -> tuple[str, dict, str]:
+    """``began[lambda_k=0.01]`` -> ("began", {"lambda_k": 0.01}, "began_lambda_k-0.01")."""
+    model, _, rest = entry.partition("[")
+    params = {}
+    for item in filter(None, rest.rstrip("]").split(",")):
+        key, _, value = item.partition("=")
+        params[key.strip()] = float(value)
+    slug = model + "".join(f"_{k}-{v:g}" for k, v in params.items())
+    return model, params, slug
 
 
 def pixel_fd(samples: torch.Tensor, real: torch.Tensor) -> float:
@@ -73,6 +89,7 @@ def main() -> int:
     p.add_argument("--out", default="runs/zoo-fm")
     p.add_argument("--docs", default=str(ROOT / "docs"))
     p.add_argument("--threads", type=int, default=0, help="torch threads (0: torch's default)")
+    p.add_argument("--precision", default="auto", help="auto (gankit's default), fp32 or bf16")
     p.add_argument("--table-only", action="store_true")
     p.add_argument("--rescore", action="store_true",
                    help="compute the classifier FID of finished runs that lack it (e.g. gankit.metrics landed later)")
@@ -90,13 +107,15 @@ def main() -> int:
         out.mkdir(parents=True, exist_ok=True)
         data = get_dataset("fashion-mnist", "train")
         real = get_dataset("fashion-mnist", "test").subset(args.n_eval, seed=0).data
-        for model in args.models.split(","):
+        for entry in split_entries(args.models):
+            model, params, slug = parse_entry(entry)
             arch = {"gan": "zoo"}.get(model)  # gan's own default is the paper's MLP; here it gets the backbone
             n_critic = gankit.models.get_model(model).defaults["n_critic"]
             steps = max(1, args.d_updates // n_critic)
             t = time.perf_counter()
             run = gankit.train(model=model, dataset="fashion-mnist", steps=steps, batch_size=args.batch_size,
-                               seed=args.seed, arch=arch, width=args.width, quiet=True, precision="fp32", out=out / model, overwrite=True, data=data,
+                               seed=args.seed, arch=arch, width=args.width, quiet=True, precision=args.precision,
+                               params=params or None, critic_warmup=False, out=out / slug, overwrite=True, data=data,
                                log_every=50, sample_every=10**9, checkpoint_every=10**9)
             wall = time.perf_counter() - t
             records = run.metrics()
@@ -105,12 +124,12 @@ def main() -> int:
             samples = run.sample(args.n_eval, seed=0,
                                  labels=torch.arange(args.n_eval) % 10 if gankit.models.get_model(model).conditional
                                  else None)
-            row = {"model": model, "arch": run.config.arch, "width": run.config.width or 64, "steps": steps, "n_critic": run.config.n_critic,
+            row = {"model": entry, "slug": slug, "precision": run.runtime.get("precision"), "arch": run.config.arch, "width": run.config.width or 64, "steps": steps, "n_critic": run.config.n_critic,
                    "train_s": round(train_s, 1), "wall_s": round(wall, 1),
                    "images_per_s": round(images / max(train_s, 1e-9), 1),
                    "pixel_fd": round(pixel_fd(samples, real), 4), "fid": classifier_fid(run, args.n_eval),
-                   "grid": f"zoo/{model}.png"}
-            grid(run, docs / "zoo" / f"{model}.png")
+                   "grid": f"zoo/{slug}.png"}
+            grid(run, docs / "zoo" / f"{slug}.png")
             with open(results_file, "a") as f:
                 f.write(json.dumps(row) + "\n")
             print(json.dumps(row), flush=True)
@@ -120,9 +139,26 @@ def main() -> int:
     return 0
 
 
+#: where the timings were taken (edit when running elsewhere)
+MACHINE = "a 2-core x86 machine with AMX, nothing else running"
+
 #: measured once with `--d-updates 1 --models gan,dcgan --width 32 --n-eval 2000` (one step = untrained)
 REFERENCE = ("For scale: an untrained generator (one step) scores pixel FD 6.69 (zoo backbone, width 32) and "
              "6.67 (dcgan, width 32) with the same evaluation.")
+
+
+def split_entries(text: str) -> list[str]:
+    """Split on commas outside brackets: ``gan,began[gamma=0.5,lambda_k=0.01]`` -> two entries."""
+    entries, depth, current = [], 0, ""
+    for ch in text:
+        depth += ch == "["
+        depth -= ch == "]"
+        if ch == "," and depth == 0:
+            entries.append(current)
+            current = ""
+        else:
+            current += ch
+    return [e for e in entries + [current] if e]
 
 
 def rescore(results_file: Path, out: Path, n: int) -> None:
@@ -131,7 +167,7 @@ def rescore(results_file: Path, out: Path, n: int) -> None:
     rows = [json.loads(line) for line in results_file.read_text().splitlines()]
     for r in rows:
         if r["fid"] is None:
-            r["fid"] = classifier_fid(gankit.load_run(out / r["model"]), n)
+            r["fid"] = classifier_fid(gankit.load_run(out / r.get("slug", r["model"])), n)
             print(f"{r['model']}: classifier FID {r['fid']}", flush=True)
     results_file.write_text("".join(json.dumps(r) + "\n" for r in rows))
 
@@ -149,8 +185,11 @@ def write_table(results_file: Path, path: Path, command: str, args) -> None:
         f"Made by `{command}`. The budget is the same number of discriminator updates ({args.d_updates}) for every",
         "model, so the n_critic = 5 models (wgan, wgan-gp) make 5x fewer generator steps; batch "
         f"{args.batch_size}, seed {args.seed}; every model except dcgan on the zoo backbone of Lucic et al. 2018",
-        "(gan too, instead of its MLP), each with its paper's optimizer, learning rates and n_critic. Timings are CPU wall-clock on a 2-core machine shared with other jobs while this ran: they",
-        "are disturbed and only roughly comparable. A modest budget: these are early samples, not converged models.",
+        "(gan too, instead of its MLP), each with its paper's optimizer, learning rates, n_critic and params; wgan",
+        "without its 100-critic warm-up, which alone would exceed the budget. A row named `model[k=v]` changes one",
+        "param (`--param k=v`). Precision: " + ", ".join(sorted({str(r.get("precision", "fp32")) for r in rows.values()}))
+        + f". Timings are CPU wall-clock ({torch.get_num_threads()} torch threads; {MACHINE}).",
+        "A modest budget: these are early samples, not converged models.",
         "",
         "Metrics, both against the Fashion-MNIST test split, lower is better:",
         "- **FID (classifier)**: Fréchet distance of gankit.metrics' domain-classifier features" +
@@ -168,7 +207,7 @@ def write_table(results_file: Path, path: Path, command: str, args) -> None:
         fid = f"{r['fid']:.2f}" if r["fid"] is not None else "-"
         fid_cell = f" {fid} |" if has_fid else ""
         lines.append(f"| {r['model']} | {r['arch']} ({r['width']}) | {r['steps']} | {r['n_critic']} | {r['train_s']} | "
-                     f"{r['images_per_s']} |{fid_cell} {r['pixel_fd']} | ![{r['model']}]({r['grid']}) |")
+                     f"{r['images_per_s']} |{fid_cell} {r['pixel_fd']} | ![{r.get('slug', r['model'])}]({r['grid']}) |")
     lines += ["", REFERENCE]
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("\n".join(lines) + "\n")
