@@ -209,6 +209,9 @@ def write_table(results_file: Path, path: Path, command: str, args) -> None:
         lines.append(f"| {r['model']} | {r['arch']} ({r['width']}) | {r['steps']} | {r['n_critic']} | {r['train_s']} | "
                      f"{r['images_per_s']} |{fid_cell} {r['pixel_fd']} | ![{r.get('slug', r['model'])}]({r['grid']}) |")
     lines += ["", REFERENCE]
+    notes = path.with_name(path.stem + "-notes.md")  # hand-written reading of the numbers, kept across reruns
+    if notes.is_file():
+        lines += ["", notes.read_text().rstrip()]
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("\n".join(lines) + "\n")
     print(f"wrote {path}")

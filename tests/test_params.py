@@ -49,3 +49,12 @@ def test_bad_params_are_one_line_errors(tmp_path, capsys, args, message):
     assert code == 2
     err = capsys.readouterr().err.strip()
     assert err.startswith("gankit: error:") and message in err and "\n" not in err, err
+
+
+def test_runs_written_before_params_existed_still_load(tmp_path):
+    out = tmp_path / "old"
+    gankit.train(model="wgan", dataset="ring8", steps=2, batch_size=16, critic_warmup=False, quiet=True, out=out)
+    doc = yaml.safe_load((out / "config.yaml").read_text())
+    del doc["train"]["params"], doc["train"]["critic_warmup"]
+    (out / "config.yaml").write_text(yaml.safe_dump(doc))
+    assert gankit.load_run(out).sample(5, seed=0).shape == (5, 2)

@@ -7,6 +7,7 @@ To add a variant: write its objective (if new) and register a recipe below.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -114,7 +115,10 @@ def _params(info: ModelInfo, given: dict | None) -> dict:
 
 def build_recipe(cfg: TrainConfig, spec: DataSpec) -> Recipe:
     """Build the nets and objective of a resolved config (see :func:`resolve`), plus the tricks it asks for."""
-    recipe = get_model(cfg.model).build(spec, cfg)
+    info = get_model(cfg.model)
+    if cfg.params is None or set(cfg.params) != set(info.params):  # e.g. a run written before params existed
+        cfg = dataclasses.replace(cfg, params=_params(info, cfg.params))
+    recipe = info.build(spec, cfg)
     noise = getattr(cfg, "instance_noise", None)
     if noise:
         if not hasattr(recipe.discriminator, "head") and hasattr(recipe.discriminator, "reconstruct"):
