@@ -290,8 +290,10 @@ def wgan(spec: DataSpec, cfg: TrainConfig) -> Recipe:
          "G: -E f(G(z))",
     params=dict(penalty=10.0),
     lr_g=1e-4, lr_d=1e-4, betas_g=[0.0, 0.9], betas_d=[0.0, 0.9], n_critic=5,
-    # ring8: 1e-3 and 3e-4 collapsed onto one mode for seed 0; the paper's 1e-4 is stable (test_zoo_learning)
-    point_defaults=dict(lr_g=1e-4, lr_d=1e-4),
+    # ring8: 1e-3 and 3e-4 collapsed onto one mode for seed 0; the paper's 1e-4 is stable. Betas (0.5, 0.9), as in
+    # the authors' code for small problems, beat Algorithm 1's (0, 0.9) there: energy ratio after 2000 steps
+    # 0.18/0.03 against 0.30/0.95 (seeds 0/1, tests/test_zoo_learning.py)
+    point_defaults=dict(lr_g=1e-4, lr_d=1e-4, betas_g=[0.5, 0.9], betas_d=[0.5, 0.9]),
     **ZOO,
 )
 def wgan_gp(spec: DataSpec, cfg: TrainConfig) -> Recipe:
