@@ -58,3 +58,11 @@ def test_runs_written_before_params_existed_still_load(tmp_path):
     del doc["train"]["params"], doc["train"]["critic_warmup"]
     (out / "config.yaml").write_text(yaml.safe_dump(doc))
     assert gankit.load_run(out).sample(5, seed=0).shape == (5, 2)
+
+
+def test_params_cannot_change_on_resume(tmp_path, capsys):
+    out = tmp_path / "r"
+    assert main(["train", "--model", "began", "--dataset", "ring8", "--steps", "2", "--batch-size", "16", "--quiet",
+                 "--out", str(out)]) == 0
+    assert main(["train", "--resume", str(out), "--steps", "4", "--param", "gamma=1"]) == 2
+    assert "--param cannot change when resuming" in capsys.readouterr().err

@@ -212,7 +212,8 @@ def _resume(path: Path, quiet: bool, dataset: Dataset | None, overrides: dict, c
     run = load_run(path)
     bad = sorted(k for k, v in overrides.items() if v is not None and k not in RESUMABLE_OVERRIDES)
     if bad:
-        raise GankitError(f"--{bad[0].replace('_', '-')} cannot change when resuming (only --steps, --epochs "
+        flag = "param" if bad[0] == "params" else bad[0].replace("_", "-")  # the config key 'params' is --param
+        raise GankitError(f"--{flag} cannot change when resuming (only --steps, --epochs "
                           "and output cadences can; start a new run to change the rest)")
     state = load_checkpoint(path / "checkpoints" / "last.pt")
     if state.get("model") != run.config.model:
