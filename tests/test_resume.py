@@ -45,3 +45,19 @@ def test_a_resumed_run_differs_from_a_restart(tmp_path):
     gankit.train(out=tmp_path / "b", steps=20, **common)
     a, b = _weights(tmp_path / "a"), _weights(tmp_path / "b")
     assert any(not torch.equal(a[k], b[k]) for k in a)
+
+
+def test_building_the_watchers_leaves_the_training_rng_alone(tmp_path, fashion_small):
+    """The first run in a process once differed from later ones: loading the classifier for the alarms
+    drew its (discarded) random init from the global RNG, after the training seed was set."""
+    from gankit.callbacks import build_callbacks
+    from gankit.config import TrainConfig
+    from gankit.metrics.weights import _load
+    from gankit.models import resolve
+
+    _load.cache_clear()
+    cfg = resolve(TrainConfig(model="dcgan", dataset="fashion-mnist", steps=10), fashion_small.spec)
+    torch.manual_seed(0)
+    before = torch.get_rng_state()
+    assert build_callbacks(cfg, tmp_path, fashion_small)  # the alarms (which load the classifier) are built
+    assert torch.equal(torch.get_rng_state(), before)

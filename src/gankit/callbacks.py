@@ -10,6 +10,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Callable
 
+import torch
+
 from .config import TrainConfig
 from .data.base import Dataset
 from .engine import Callback
@@ -36,7 +38,8 @@ def build_callbacks(cfg: TrainConfig, run_dir: Path, dataset: Dataset) -> list[C
         importlib.import_module(module)
     callbacks = []
     for factory in FACTORIES:
-        cb = factory(cfg, run_dir, dataset)
+        with torch.random.fork_rng(devices=[]):  # watchers must not shift the training RNG (reproducible runs)
+            cb = factory(cfg, run_dir, dataset)
         if cb is not None:
             callbacks.append(cb)
     return callbacks

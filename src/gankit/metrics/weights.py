@@ -56,7 +56,8 @@ def _load(path_str: str, mtime: float) -> tuple[DomainClassifier, dict, str]:
     try:
         blob = torch.load(path_str, map_location="cpu", weights_only=True)
         meta = blob["meta"]
-        model = DomainClassifier(int(meta["num_classes"]), int(meta.get("channels", 1)), meta.get("arch", "small"))
+        with torch.random.fork_rng(devices=[]):  # the random init is overwritten: leave the caller's RNG alone
+            model = DomainClassifier(int(meta["num_classes"]), int(meta.get("channels", 1)), meta.get("arch", "small"))
         model.load_state_dict(blob["state_dict"])
     except Exception as e:  # a corrupt or foreign file: say which and how to fix it
         raise GankitError(f"{path_str} is not a gankit classifier file ({type(e).__name__}; retrain it with "
