@@ -65,15 +65,15 @@ def classifier_fid(run, n: int):
 
 
 def grid(run, path: Path) -> None:
-    from gankit.conditioning import class_rows
-    from gankit.models import get_model
+    from gankit.games.sampler import class_rows
     from gankit.viz.grid import save_image_grid
 
-    if get_model(run.config.model).conditional:
-        labels, per_row = class_rows(100, 10)
-        images = run.sample(100, seed=0, labels=labels)
+    sampler = run.sampler()
+    if sampler.conditional:
+        labels, per_row = class_rows(100, sampler.num_classes)
+        images = sampler.sample(100, seed=0, labels=labels)
     else:
-        images, per_row = run.sample(100, seed=0), 10
+        images, per_row = sampler.sample(100, seed=0), 10
     save_image_grid(images, path, nrow=per_row)
 
 
@@ -121,9 +121,7 @@ def main() -> int:
             records = run.metrics()
             train_s = records[-1]["wall_time"]
             images = steps * run.config.batch_size * (run.config.n_critic or 1)
-            samples = run.sample(args.n_eval, seed=0,
-                                 labels=torch.arange(args.n_eval) % 10 if gankit.models.get_model(model).conditional
-                                 else None)
+            samples = run.sample(args.n_eval, seed=0)  # a conditional sampler cycles through the classes
             row = {"model": entry, "slug": slug, "precision": run.runtime.get("precision"), "arch": run.config.arch, "width": run.config.width or 64, "steps": steps, "n_critic": run.config.n_critic,
                    "train_s": round(train_s, 1), "wall_s": round(wall, 1),
                    "images_per_s": round(images / max(train_s, 1e-9), 1),

@@ -19,7 +19,7 @@ def test_schedule_follows_the_wgan_reference_training():
 
 def d_updates(run_dir) -> int:
     """Critic updates made, read from the optimizer's own step counter in the checkpoint."""
-    state = torch.load(run_dir / "checkpoints" / "last.pt", weights_only=True)["opt_d"]["state"]
+    state = torch.load(run_dir / "checkpoints" / "last.pt", weights_only=True)["optimizers"]["D"]["state"]
     return int(next(iter(state.values()))["step"])
 
 

@@ -104,10 +104,29 @@ def test_batch_sampler_scales_images_and_covers_an_epoch(fashion_small):
     s = BatchSampler(fashion_small, 100, torch.device("cpu"), seed=0)
     seen = []
     for _ in range(s.batches_per_epoch):
-        x, y = s.next()
+        batch = s.next()
+        x, y = batch["x"], batch["y"]
         assert x.dtype == torch.float32 and x.min() >= -1 and x.max() <= 1
         seen.append(y)
     assert torch.equal(torch.cat(seen).sort().values, fashion_small.labels.sort().values)
+
+
+def test_batch_sampler_ranks_take_disjoint_shards(fashion_small):
+    """Two processes with the same seed see the same permutation and disjoint halves of each global batch."""
+    ranks = [BatchSampler(fashion_small, 50, torch.device("cpu"), seed=0, rank=r, world_size=2) for r in (0, 1)]
+    assert ranks[0].batches_per_epoch == len(fashion_small) // 100
+    seen = [[], []]
+    for _ in range(ranks[0].batches_per_epoch):
+        for r, s in enumerate(ranks):
+            seen[r].append(s.next()["x"].flatten(1))
+    a, b = torch.cat(seen[0]), torch.cat(seen[1])
+    assert len(a) == len(b) == 50 * ranks[0].batches_per_epoch
+    single = BatchSampler(fashion_small, 100, torch.device("cpu"), seed=0)
+    first = single.next()["x"].flatten(1)
+    assert torch.equal(first, torch.cat([a[:50], b[:50]]))  # the two halves of the one-process batch
+    assert ranks[0].images_drawn() == len(a)
+    with pytest.raises(ValueError):
+        BatchSampler(fashion_small, 50, torch.device("cpu"), seed=0, rank=2, world_size=2)
 
 
 def test_unknown_dataset():

@@ -156,8 +156,9 @@ class _OnePointGenerator(Callback):
     """Turn G into a constant map (every z -> one point) at the first log step."""
 
     def on_log(self, trainer, record):
-        if record["step"] == trainer.cfg.log_every:
-            last = [m for m in trainer.G.modules() if isinstance(m, torch.nn.Linear)][-1]
+        if record["step"] == trainer.config.log_every:
+            G = trainer._trainer.game.nets["G"]  # fault injection: watchers otherwise see no nets
+            last = [m for m in G.modules() if isinstance(m, torch.nn.Linear)][-1]
             with torch.no_grad():
                 last.weight.zero_()
             last.weight.requires_grad_(False)
@@ -185,7 +186,7 @@ class _AbsurdLearningRate(Callback):
 
     def on_log(self, trainer, record):
         if record["step"] == self.at_step:
-            for opt in (trainer.opt_d, trainer.opt_g):
+            for opt in trainer._trainer.optimizers.values():  # fault injection, as above
                 for group in opt.param_groups:
                     group["lr"] = 50.0
 
@@ -199,7 +200,8 @@ def test_divergence_stops_cleanly_and_keeps_last_good_checkpoint(tmp_path):
     assert "lower learning rate" in str(e.value) and "last good checkpoint is kept" in str(e.value)
     state = torch.load(out / "checkpoints" / "last.pt", weights_only=True)
     assert state["step"] == 60
-    assert all(torch.isfinite(v).all() for v in state["G"].values() if v.is_floating_point())
+    G = {k: v for k, v in state["game"].items() if k.startswith("nets.G.")}
+    assert G and all(torch.isfinite(v).all() for v in G.values() if v.is_floating_point())
     assert not (out / "samples" / "final.png").exists()
     assert max(r["step"] for r in gankit.load_run(out).metrics()) == 60
     assert (out / "curves.png").is_file()  # the pictures of the good part are drawn

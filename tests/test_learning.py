@@ -60,3 +60,20 @@ def test_began_learns_fashion_mnist(tmp_path, fashion_train):
     fid1 = fid_of_run(gankit.train(out=tmp_path / "b1", steps=steps, **budget), n=2000)
     print(f"began: classifier FID untrained {fid0:.1f} -> {fid1:.1f} after {steps} steps ({fid1 / fid0:.3f})")
     assert fid1 < fraction * fid0, (fid0, fid1)
+
+
+# SNGAN (spectral norm on every layer of the zoo D, hinge loss, n_dis 5, EMA of G) on Fashion-MNIST. Measured:
+# see SNGAN_ON_IMAGES below and docs/zoo-fashion-mnist.md.
+SNGAN_ON_IMAGES = (200, 0.5)
+
+
+def test_sngan_learns_fashion_mnist(tmp_path, fashion_train):
+    steps, fraction = SNGAN_ON_IMAGES
+    budget = dict(model="sngan", dataset="fashion-mnist", batch_size=64, seed=0, width=32, quiet=True,
+                  data=fashion_train, precision="fp32", sample_every=10**6, checkpoint_every=10**6)
+    fid0 = fid_of_run(gankit.train(out=tmp_path / "s0", steps=1, **budget), n=2000)
+    run = gankit.train(out=tmp_path / "s1", steps=steps, **budget)
+    assert run.has_ema  # the recipe samples from an EMA of G
+    fid1 = fid_of_run(run, n=2000)
+    print(f"sngan: classifier FID untrained {fid0:.1f} -> {fid1:.1f} after {steps} steps ({fid1 / fid0:.3f})")
+    assert fid1 < fraction * fid0, (fid0, fid1)

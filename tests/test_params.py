@@ -7,14 +7,14 @@ import gankit
 from gankit.cli import main
 from gankit.config import TrainConfig
 from gankit.data import get_dataset
-from gankit.models import build_recipe, resolve
+from gankit.models import build_game, resolve
 
 RING = get_dataset("ring8")
 
 
 def objective(model, params=None):
     cfg = resolve(TrainConfig(model=model, dataset="ring8", params=params), RING.spec)
-    return cfg, build_recipe(cfg, RING.spec).objective
+    return cfg, build_game(cfg, RING.spec).objective
 
 
 def test_paper_values_by_default_and_overrides_on_top():
@@ -66,3 +66,27 @@ def test_params_cannot_change_on_resume(tmp_path, capsys):
                  "--out", str(out)]) == 0
     assert main(["train", "--resume", str(out), "--steps", "4", "--param", "gamma=1"]) == 2
     assert "--param cannot change when resuming" in capsys.readouterr().err
+
+
+def test_params_may_be_words_and_integers(tmp_path, capsys):
+    """A recipe's params take the type of its defaults: float, int, a word, or a Choice of words."""
+    from gankit.models import MODELS, Choice, _params, register
+
+    register("paramtest", summary="test only", paper="-", loss="-",
+             params=dict(rate=0.5, blocks=3, kind=Choice("resnet", ("resnet", "dcgan")), note="x"))(lambda s, c: None)
+    try:
+        info = MODELS["paramtest"]
+        assert _params(info, None) == {"rate": 0.5, "blocks": 3, "kind": "resnet", "note": "x"}
+        got = _params(info, {"rate": 1, "blocks": 5.0, "kind": "dcgan", "note": 7})
+        assert got == {"rate": 1.0, "blocks": 5, "kind": "dcgan", "note": "7"}
+        assert isinstance(got["rate"], float) and isinstance(got["blocks"], int)
+        for given, message in [({"blocks": 2.5}, "2.5 in 'blocks=2.5' is not an integer"),
+                               ({"kind": "vgg"}, "param kind of paramtest must be one of resnet, dcgan, not 'vgg'"),
+                               ({"rate": "fast"}, "'fast' in 'rate=fast' is not a number")]:
+            with pytest.raises(gankit.GankitError, match=message):
+                _params(info, given)
+        assert main(["models"]) == 0
+        assert "kind=resnet (one of resnet|dcgan)" in capsys.readouterr().out
+        assert TrainConfig(params={"kind": "dcgan", "blocks": 4}).validate()
+    finally:
+        del MODELS["paramtest"]

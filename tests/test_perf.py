@@ -41,10 +41,12 @@ def test_g_update_skips_d_weight_gradients(tmp_path, fashion_small):
     cpu = torch.device("cpu")
     trainer = _trainer(cfg, data, cpu, resolve_precision("fp32", cpu), tmp_path)
     frozen = count_flops(lambda: trainer.step(False))
-    trainer._d_only = []  # what the step would cost without the freeze
+    trainer.freeze_untrained = False  # what the step would cost without the freeze
     live = count_flops(lambda: trainer.step(False))
     assert frozen < live
-    assert all(p.requires_grad for p in trainer.D.parameters())  # unfrozen again after the step
+    trainer.freeze_untrained = True
+    trainer.step(False)
+    assert all(p.requires_grad for p in trainer.game.parameters())  # unfrozen again after the step
 
 
 def test_gankit_bench_cli_prints_json(capsys, fashion_small, monkeypatch):

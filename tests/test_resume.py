@@ -8,7 +8,7 @@ from gankit.checkpoint import load_checkpoint
 
 def _weights(run_dir):
     state = load_checkpoint(run_dir / "checkpoints" / "last.pt")
-    return {**{f"G.{k}": v for k, v in state["G"].items()}, **{f"D.{k}": v for k, v in state["D"].items()}}
+    return {k: v for k, v in state["game"].items() if k.startswith(("nets.G.", "nets.D."))}
 
 
 def _assert_same(a, b):

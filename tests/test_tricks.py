@@ -10,7 +10,7 @@ from gankit.cli import main
 from gankit.config import TrainConfig
 from gankit.data import get_dataset
 from gankit.errors import GankitError
-from gankit.models import build_recipe, resolve
+from gankit.models import build_game, resolve
 from gankit.objectives.minimax import bce_discriminator_loss
 
 RING = get_dataset("ring8")
@@ -22,7 +22,7 @@ pytestmark = pytest.mark.usefixtures("one_thread")  # see conftest.py
 def recipe(**kw):
     cfg = resolve(TrainConfig(dataset="ring8", **kw), RING.spec)
     torch.manual_seed(0)
-    return cfg, build_recipe(cfg, RING.spec)
+    return cfg, build_game(cfg, RING.spec)
 
 
 def test_one_sided_label_smoothing_moves_only_the_real_target():
@@ -43,7 +43,7 @@ def test_label_smoothing_caps_d_on_real_data():
     out = {}
     for target in (1.0, 0.9):
         _, r = recipe(model="gan", label_smoothing=None if target == 1.0 else target)
-        D, G = r.discriminator, r.generator
+        D, G = r.nets["D"], r.nets["G"]
         opt = torch.optim.Adam(D.parameters(), 1e-2)
         real = RING.data[:512]
         for _ in range(150):
@@ -57,7 +57,7 @@ def test_label_smoothing_caps_d_on_real_data():
 
 def test_instance_noise_perturbs_d_inputs_only_in_training():
     _, r = recipe(model="gan", instance_noise=0.5)
-    D = r.discriminator
+    D = r.nets["D"]
     seen = []
     D.register_forward_pre_hook(lambda m, args: seen.append(args[0].detach().clone()))
     x = torch.zeros(4000, 2)
@@ -75,14 +75,14 @@ def test_ttur_and_sgd_for_d_reach_the_optimizers(tmp_path):
     assert main(["train", "--model", "gan", "--dataset", "ring8", "--steps", "2", "--batch-size", "64", "--quiet",
                  "--lr-g", "1e-4", "--lr-d", "4e-4", "--optim-d", "sgd", "--out", str(tmp_path / "r")]) == 0
     state = torch.load(tmp_path / "r" / "checkpoints" / "last.pt", weights_only=True)
-    g, d = state["opt_g"]["param_groups"][0], state["opt_d"]["param_groups"][0]
+    g, d = state["optimizers"]["G"]["param_groups"][0], state["optimizers"]["D"]["param_groups"][0]
     assert g["lr"] == 1e-4 and d["lr"] == 4e-4
     assert "betas" in g and "betas" not in d and "momentum" in d  # Adam for G, SGD for D
 
 
 def test_feature_matching_loss_is_zero_at_the_data_and_trains_g():
     cfg, r = recipe(model="gan", g_loss="feature-matching")
-    D, obj = r.discriminator, r.objective
+    D, obj = r.nets["D"], r.objective
     real = RING.data[:256]
     assert obj.adversarial_generator_loss(D, real, None, real).item() < 1e-10
     assert obj.adversarial_generator_loss(D, real + 1.0, None, real).item() > 1e-4
@@ -104,7 +104,7 @@ def test_feature_matching_learns_the_ring(tmp_path):
 def test_minimax_g_gradient_vanishes_early():
     """Goodfellow et al. 2014: early on, D rejects fakes confidently and log(1 - D(G(z))) saturates."""
     _, r = recipe(model="gan")
-    G, D, obj = r.generator, r.discriminator, r.objective
+    G, D, obj = r.nets["G"], r.nets["D"], r.objective
     opt = torch.optim.Adam(D.parameters(), 1e-3)
     real = RING.data[:512]
     for _ in range(100):  # a D that has learned to reject the untrained G

@@ -31,7 +31,7 @@ def test_every_zoo_model_is_registered_with_its_paper():
 
 def test_zoo_models_share_the_backbone(fashion_small):
     from gankit.config import TrainConfig
-    from gankit.models import build_recipe, resolve
+    from gankit.models import build_game, resolve
     from gankit.nets import ZooGenerator
 
     for name in ZOO:
@@ -39,11 +39,11 @@ def test_zoo_models_share_the_backbone(fashion_small):
             continue
         cfg = resolve(TrainConfig(model=name, dataset="fashion-mnist"), fashion_small.spec)
         assert cfg.arch == "zoo", name
-        G = build_recipe(cfg, fashion_small.spec).generator
+        G = build_game(cfg, fashion_small.spec).nets["G"]
         assert any(isinstance(m, ZooGenerator) for m in G.modules()), name
     # a WGAN-GP critic has no batchnorm: its penalty is per sample
     cfg = resolve(TrainConfig(model="wgan-gp", dataset="fashion-mnist"), fashion_small.spec)
-    D = build_recipe(cfg, fashion_small.spec).discriminator
+    D = build_game(cfg, fashion_small.spec).nets["D"]
     assert not any(isinstance(m, (torch.nn.BatchNorm1d, torch.nn.BatchNorm2d)) for m in D.modules())
     assert (cfg.lr_d, cfg.betas_d, cfg.n_critic) == (1e-4, [0.0, 0.9], 5)
 

@@ -7,7 +7,6 @@ on another machine without the dataset or any training code path.
 
 from __future__ import annotations
 
-import json
 import math
 import platform
 import shutil
@@ -22,9 +21,10 @@ from .checkpoint import load_checkpoint
 from .config import TrainConfig, load_yaml
 from .data import Dataset, DataSpec, get_dataset, to_uint8
 from .distributed import is_main_process
+from .ema import ema_copy
 from .engine import Trainer
 from .errors import GankitError
-from .models import build_recipe, get_model, resolve
+from .models import build_game, get_model, resolve
 from .precision import resolve_device, resolve_precision
 
 DEFAULT_STEPS = 2000
@@ -41,64 +41,71 @@ class Run:
         self.config = config
         self.spec = spec
         self.runtime = runtime or {}
-        self._generator = None
-        self._latent = None
+        self._game = None
+        self._ema: dict[str, torch.nn.Module] = {}
         self.step = None
 
     @property
-    def generator(self) -> torch.nn.Module:
-        if self._generator is None:
-            self._load_generator()
-        return self._generator
+    def game(self):
+        """The run's Game (nets in eval mode) with the weights of ``checkpoints/last.pt``."""
+        if self._game is None:
+            self._load()
+        return self._game
 
     @property
-    def latent(self):
-        """G's input distribution (the objective's Latent; InfoGAN's carries its codes)."""
-        if self._generator is None:
-            self._load_generator()
-        return self._latent
+    def has_ema(self) -> bool:
+        """True when the run kept an EMA copy of G (``--ema``); samples then come from it."""
+        self.game  # noqa: B018 (loads)
+        return "G" in self._ema
 
-    def _load_generator(self) -> None:
+    def _load(self) -> None:
         state = load_checkpoint(self.path / "checkpoints" / "last.pt")
         if state.get("model") != self.config.model:
             raise GankitError(f"checkpoint in {self.path} is from model {state.get('model')!r}, but config.yaml "
                               f"says {self.config.model!r} (restore the matching config.yaml or retrain)")
-        recipe = build_recipe(self.config, self.spec)
-        _load_strict(recipe.generator, state["G"], self.path)
-        _load_strict(recipe.objective, state["objective"], self.path)
-        self._generator = recipe.generator.eval()
-        self._latent = recipe.objective.latent
+        game = build_game(self.config, self.spec)
+        _load_strict(game, state["game"], self.path)
+        for name, weights in state.get("ema", {}).items():
+            self._ema[name] = ema_copy(game.nets[name])
+            _load_strict(self._ema[name], weights, self.path)
+        self._game = game.eval()
         self.step = int(state["step"])
 
-    @torch.no_grad()
+    def sampler(self, ema: bool = True, device: str = "cpu"):
+        """The Game's Sampler (:mod:`gankit.games.sampler`): over the EMA copy of G when the run has one
+        and ``ema`` is True, else over G itself."""
+        game = self.game.to(device)
+        nets = {k: v.to(device) for k, v in self._ema.items()} if ema else {}
+        return game.sampler(nets or None)
+
+    @property
+    def generator(self) -> torch.nn.Module:
+        """The G samples come from (its EMA copy where the run has one)."""
+        return self.sampler().G
+
+    @property
+    def latent(self):
+        """G's input distribution (the Game's Latent; InfoGAN's carries its codes)."""
+        return self.game.latent
+
     def sample(self, n: int, seed: int | None = None, labels: torch.Tensor | int | None = None,
-               batch_size: int = 500, device: str = "cpu") -> torch.Tensor:
+               batch_size: int = 500, device: str = "cpu", ema: bool = True, **opts) -> torch.Tensor:
         """``n`` samples: uint8 (N, C, H, W) images, or float (N, dim) points.
 
         ``seed`` makes the draw reproducible; ``labels`` (one class or one per sample) conditions
-        a class-conditional model. Unconditional models ignore labels.
+        a class-conditional model (without them its samples cycle through the classes);
+        unconditional models ignore labels. ``opts`` go to the Sampler (e.g. ``truncation=0.7``).
         """
-        if n <= 0:
-            raise GankitError(f"--n must be a positive integer, not {n}")
-        G = self.generator.to(device)
-        gen = torch.Generator().manual_seed(seed) if seed is not None else None
-        if isinstance(labels, int):
-            labels = torch.full((n,), labels, dtype=torch.long)
-        out = []
-        for start in range(0, n, batch_size):
-            m = min(batch_size, n - start)
-            z = self._latent.sample(m, "cpu", generator=gen).to(device)
-            y = labels[start:start + m].to(device) if labels is not None else None
-            x = G(z, y).float()
-            out.append(to_uint8(x).cpu() if self.spec.kind == "image" else x.cpu())
-        return torch.cat(out)
+        sampler = self.sampler(ema=ema, device=device)
+        if labels is not None and not sampler.conditional:
+            labels = None
+        return sampler.generate(sampler.fixed_inputs(n, seed, labels), batch_size=batch_size, **opts)
 
     def metrics(self) -> list[dict]:
-        """The records of ``metrics.jsonl``, oldest first."""
-        path = self.path / "metrics.jsonl"
-        if not path.is_file():
-            return []
-        return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+        """The records of ``metrics.jsonl``, oldest first (a half-written last line is skipped)."""
+        from .viz.runfiles import read_metrics
+
+        return read_metrics(self.path)
 
     def __repr__(self) -> str:
         return f"Run({str(self.path)!r}, model={self.config.model!r}, dataset={self.spec.name!r})"
@@ -129,10 +136,10 @@ def load_run(path: str | Path) -> Run:
     return Run(path, config, spec, data.get("runtime"))
 
 
-def _steps_for(cfg: TrainConfig, dataset: Dataset, n_critic: int) -> int:
+def _steps_for(cfg: TrainConfig, dataset: Dataset, batches_per_step: int) -> int:
     if cfg.epochs is not None:
         batches = len(dataset) // cfg.batch_size
-        return max(1, math.ceil(cfg.epochs * batches / n_critic))
+        return max(1, math.ceil(cfg.epochs * batches / batches_per_step))
     return cfg.steps or DEFAULT_STEPS
 
 
@@ -185,8 +192,8 @@ def train(config: TrainConfig | dict | str | Path | None = None, *, out: str | P
     device = resolve_device(cfg.device)
     precision = resolve_precision(cfg.precision, device, dataset.spec.kind)
     torch.manual_seed(cfg.seed)
-    recipe = build_recipe(cfg, dataset.spec)
-    steps = _steps_for(cfg, dataset, recipe.n_critic)
+    game = build_game(cfg, dataset.spec)
+    steps = _steps_for(cfg, dataset, game.batches_per_step())
     cfg.steps = steps
     if is_main_process():
         _prepare_folder(out, overwrite)
@@ -196,7 +203,7 @@ def train(config: TrainConfig | dict | str | Path | None = None, *, out: str | P
     if is_main_process():
         _write_config(out, cfg, dataset.spec, runtime)
     callbacks = build_callbacks(cfg, out, dataset) + list(callbacks or [])
-    trainer = Trainer(cfg, recipe, dataset, out, device, precision, quiet, callbacks)
+    trainer = Trainer(cfg, game, dataset, out, device, precision, quiet, callbacks)
     trainer.fit(steps)
     return Run(out, cfg, dataset.spec, runtime)
 
@@ -232,15 +239,15 @@ def _resume(path: Path, quiet: bool, dataset: Dataset | None, overrides: dict, c
     device = resolve_device(cfg.device)
     precision = resolve_precision(run.runtime.get("precision", cfg.precision), device, run.spec.kind)
     torch.manual_seed(cfg.seed)
-    recipe = build_recipe(cfg, run.spec)
+    game = build_game(cfg, run.spec)
     if overrides.get("epochs") is not None:
-        cfg.steps = _steps_for(cfg, dataset, recipe.n_critic)
+        cfg.steps = _steps_for(cfg, dataset, game.batches_per_step())
     elif overrides.get("steps") is None:
         raise GankitError("--resume needs the new total step count (pass --steps N, larger than the current step)")
     if cfg.steps <= int(state["step"]):
         raise GankitError(f"the run is already at step {state['step']} (pass --steps larger than that to continue)")
     callbacks = build_callbacks(cfg, path, dataset) + list(callbacks or [])
-    trainer = Trainer(cfg, recipe, dataset, path, device, precision, quiet, callbacks)
+    trainer = Trainer(cfg, game, dataset, path, device, precision, quiet, callbacks)
     try:
         trainer.load_state_dict(state)
     except (RuntimeError, KeyError, ValueError):

@@ -110,10 +110,7 @@ class CodeGenerator(nn.Module):
         return self.inner(latent)
 
 
-def class_rows(n: int, num_classes: int) -> tuple[torch.Tensor, int]:
-    """Labels for a grid with one row per class: ``(labels, images_per_row)``; n=100, K=10 -> 10 x 10."""
-    per_row = max(1, -(-n // num_classes))
-    return (torch.arange(n) // per_row).clamp(max=num_classes - 1), per_row
+from .games.sampler import class_rows  # noqa: E402,F401  (its home is the Sampler now)
 
 
 #: the codes ``gankit sample --sweep`` knows: the categorical one and the continuous ones

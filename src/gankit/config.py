@@ -47,6 +47,11 @@ class TrainConfig:
     # the recipe's own numbers (gamma, lambda_k, clip, penalty, margin...; see 'gankit models'), merged over its
     # paper defaults: --param gamma=0.5 or, in YAML, params: {gamma: 0.5}
     params: dict | None = None
+    # an EMA of G sampled instead of G (BigGAN, StyleGAN): half-life in real images, 0 = off, None = the recipe's
+    ema: float | None = None
+    # R1 penalty gamma/2 E||grad D(x)||^2 on real data (Mescheder et al. 2018), run lazily every r1_every D steps
+    r1: float | None = None
+    r1_every: int | None = None  # None: 16, StyleGAN2's interval
     # training tricks any model can use (None = off); see gankit.models / gankit.objectives.minimax
     label_smoothing: float | None = None  # one-sided: D's target for real data (e.g. 0.9)
     instance_noise: float | None = None   # std of Gaussian noise added to every input of D
@@ -72,7 +77,7 @@ class TrainConfig:
     def validate(self) -> "TrainConfig":
         """Raise a one-line :class:`GankitError` for any value that cannot work."""
         positive = ["batch_size", "sample_every", "checkpoint_every", "log_every", "grid_size"]
-        positive += [n for n in ("steps", "image_size", "width", "z_dim", "n_critic", "eval_every", "eval_n")
+        positive += [n for n in ("steps", "image_size", "width", "z_dim", "n_critic", "eval_every", "eval_n", "r1_every")
                      if getattr(self, n) is not None]
         for name in positive:
             value = getattr(self, name)
@@ -101,12 +106,16 @@ class TrainConfig:
                                                      and 0.5 < self.label_smoothing <= 1):
             raise GankitError(f"label-smoothing is D's target for real data, in (0.5, 1], not {self.label_smoothing!r} "
                               "(e.g. 0.9)")
+        for name in ("ema", "r1"):
+            value = getattr(self, name)
+            if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0):
+                raise GankitError(f"{name.replace('_', '-')} must be a number >= 0 (0 turns it off), not {value!r}")
         if self.params is not None:
             if not isinstance(self.params, dict):
-                raise GankitError(f"params must be a mapping of names to numbers (e.g. gamma: 0.5), not {self.params!r}")
+                raise GankitError(f"params must be a mapping of names to values (e.g. gamma: 0.5), not {self.params!r}")
             for key, value in self.params.items():
-                if isinstance(value, bool) or not isinstance(value, (int, float)):
-                    raise GankitError(f"param {key} must be a number, not {value!r} (e.g. --param {key}=0.5)")
+                if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+                    raise GankitError(f"param {key} must be a number or a word, not {value!r} (e.g. --param {key}=0.5)")
         for name in ("critic_warmup", "compile", "channels_last", "diagnostics", "tensorboard"):
             value = getattr(self, name)
             if value is not None and not isinstance(value, bool):
@@ -148,11 +157,3 @@ def load_yaml(path: str | Path) -> dict:
     if not isinstance(data, dict):
         raise GankitError(f"{path} must hold a mapping of config keys (e.g. 'model: dcgan')")
     return data
-
-
-def load_config_file(path: str | Path) -> TrainConfig:
-    """A TrainConfig from a YAML file: either a plain mapping or a run's ``config.yaml``."""
-    data = load_yaml(path)
-    if "train" in data and isinstance(data["train"], dict):
-        data = data["train"]
-    return TrainConfig.from_dict(data, source=str(path))

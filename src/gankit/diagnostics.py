@@ -289,7 +289,7 @@ class PitfallAlarms(Callback):
             real_features = features(to_model_space(dataset.data[idx], self.spec), self.spec.kind)
         self.real_diversity = max(mean_pairwise_distance(real_features), 1e-8)
         self.toy = self.spec.kind == "points" and "centres" in self.spec.extra
-        self.diag_z = None
+        self.diag_inputs = None
         warmup = max(200, int(0.1 * total_steps)) if total_steps else 200
         self.detectors = [ModeCollapse(window=window, warmup_step=warmup), Oscillation(warmup_step=warmup)]
         if d_is_probability:  # D(x), D(G(z)) are probabilities (BCE family) or 1/0 targets (LSGAN)
@@ -299,57 +299,53 @@ class PitfallAlarms(Callback):
         self.episodes: list[dict] = _saved_episodes(self.run_dir)  # a resumed run keeps its history
 
     @torch.no_grad()
-    def measure(self, trainer) -> dict:
-        """Diversity of samples on fixed noise (ratio to real data); modes covered on toy data."""
+    def measure(self, view) -> dict:
+        """Diversity of samples on fixed noise (ratio to real data); modes covered on toy data.
+        ``view`` is the :class:`~gankit.engine.TrainerView` (anything with ``generate_fixed()``
+        and, on toy data, ``sampler()``)."""
         out = {}
         if self.toy:
             from .data import mode_coverage
 
-            if self.diag_z is None:
-                g = torch.Generator().manual_seed(trainer.cfg.seed + 7)
-                self.diag_z = trainer.objective.latent.sample(1000, "cpu", generator=g).to(trainer.device)
-            labels = None
-            if trainer.fixed_labels is not None:
-                labels = (torch.arange(len(self.diag_z)) % self.spec.num_classes).to(trainer.device)
-            was = trainer.G.training
-            trainer.G.eval()
-            points = trainer.G(self.diag_z, labels).float()
-            trainer.G.train(was)
+            sampler = view.sampler()
+            if self.diag_inputs is None:  # 1000 fixed z; a conditional sampler cycles through the classes
+                self.diag_inputs = sampler.grid_inputs(1000, seed=view.config.seed + 7)
+            points = sampler.generate(self.diag_inputs)
             cov = mode_coverage(points, self.spec)
             out["modes_covered"] = cov["modes_covered"]
             out["modes_reached"] = reached(cov["nearest_mode"], cov["num_modes"])
             out["high_quality"] = round(cov["high_quality"], 4)
             f = features(points[:256], "points")
         elif self.extractor is not None:
-            result = self.extractor(trainer.generate_fixed())
+            result = self.extractor(view.generate_fixed())
             f = result["features"]
             if result["logits"] is not None:
                 out["classes_reached"] = reached(result["logits"].argmax(1), result["logits"].shape[1])
         else:
-            f = features(trainer.generate_fixed(), self.spec.kind)
+            f = features(view.generate_fixed(), self.spec.kind)
         out["diversity"] = round(mean_pairwise_distance(f) / self.real_diversity, 4)
         return out
 
-    def on_diverged(self, trainer, error: Exception) -> None:
+    def on_diverged(self, view, error: Exception) -> None:
         """NaN/inf found by the engine, or exploding gradients found here: kept for the report."""
         if not any(e["alarm"] == "divergence" for e in self.episodes):
-            self._start("divergence", trainer.step_count, str(error), quiet=True)
+            self._start("divergence", view.step, str(error), quiet=True)
         self._save()
 
-    def on_log(self, trainer, record: dict) -> None:
+    def on_log(self, view, record: dict) -> None:
         if self.divergence.update(record):
             self._start("divergence", record["step"], self.divergence.message)
             self._save()
-            last = trainer.run_dir / "checkpoints" / "last.pt"
+            last = view.run_dir / "checkpoints" / "last.pt"
             kept = (f"the last good checkpoint is kept in {last.parent}" if last.is_file()
                     else "no checkpoint was saved yet")
             raise TrainingDiverged(
                 f"training diverged at step {record['step']}: {self.divergence.message}; stopped before saving, "
                 f"{kept} ({ADVICE['divergence']})")
-        record.update(self.measure(trainer))
+        record.update(self.measure(view))
         now = {d.name for d in self.detectors if d.update(record)}
         for name in sorted(now - self.active):
-            self._start(name, record["step"], ADVICE[name], quiet=trainer.quiet)
+            self._start(name, record["step"], ADVICE[name], quiet=view.quiet)
         for e in self.episodes:
             if e["alarm"] in now and e["last_step"] is not None and e.get("open"):
                 e["last_step"] = record["step"]
@@ -362,7 +358,7 @@ class PitfallAlarms(Callback):
         if now:
             record["alarms"] = sorted(now)
 
-    def on_end(self, trainer) -> None:
+    def on_end(self, view) -> None:
         self._save()
 
     def _start(self, name: str, step: int, message: str, quiet: bool = False) -> None:
@@ -387,5 +383,5 @@ def _pitfall_alarms(cfg, run_dir, dataset):
     from .models import get_model
 
     # critics (WGAN) and energies (EBGAN, BEGAN) log d_real/d_fake on other scales: no D-too-strong rule there
-    probability = bool(getattr(get_model(cfg.model), "bce", False)) or cfg.model == "lsgan"
+    probability = bool(get_model(cfg.model).d_probability)
     return PitfallAlarms(run_dir, dataset, cfg.steps, d_is_probability=probability)

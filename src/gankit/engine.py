@@ -1,10 +1,12 @@
-"""The Trainer: alternating D and G updates, and everything around them.
+"""The Trainer: runs a Game's phases, and everything around them.
 
-Read top to bottom: ``fit`` runs ``step`` until the target step count; ``step`` is n_critic
-discriminator updates then one generator update; every ``log_every`` steps the numbers
-accumulated on the device are read once (the only host sync in the loop) and written to
-``metrics.jsonl``; samples and checkpoints follow their own schedules. The Trainer never knows
-which GAN it trains: the objective computes the losses.
+Read top to bottom: ``fit`` runs ``step`` until the target step count; ``step`` runs each of the
+Game's phases ``repeat(step)`` times (skipping the lazy ones' off-turns), each phase one optimizer
+update with the nets it does not train frozen; statistics accumulate on the device and every
+``log_every`` steps their window means are read at once (the only host sync in the loop) and
+written to ``metrics.jsonl``. The Trainer owns precision, the optimizers, EMA copies, the log
+window, checkpoints and the data order; it never knows which GAN it trains (the Game computes the
+losses), nor how to draw a picture (watchers do, through a :class:`TrainerView`).
 """
 
 from __future__ import annotations
@@ -19,13 +21,13 @@ from tqdm.auto import tqdm
 
 from .checkpoint import FORMAT, save_atomic, snapshot
 from .config import TrainConfig
-from .critic_schedule import critic_steps
-from .data.base import BatchSampler, Dataset, to_uint8
-from .distributed import is_main_process
+from .data.base import BatchSampler, Dataset
+from .distributed import is_main_process, rank, world_size
+from .ema import ema_beta, ema_copy, ema_update
 from .errors import TrainingDiverged
-from .models import Recipe, build_optimizer
+from .games.base import Game, Phase, StepInfo
+from .optim import build_optimizer
 from .precision import Precision
-from .viz import save_samples_picture
 
 SAMPLE_NOISE_OFFSET = 1_000_003  # fixed-noise seed = run seed + this, away from the training RNG
 #: what usually helps when training diverges (also used by gankit.diagnostics for exploding gradients)
@@ -36,22 +38,57 @@ DIVERGENCE_ADVICE = ("what usually helps: a lower learning rate (--lr-g/--lr-d, 
 
 class Callback:
     """Something that watches training without being part of the game: periodic evaluation,
-    pitfall detectors, TensorBoard. ``on_log`` runs at every log step with the record about to be
-    written to metrics.jsonl (a callback may add keys to it, or raise to stop training);
-    ``on_end`` runs once after the last step."""
+    pitfall detectors, pictures, TensorBoard. Each hook gets a :class:`TrainerView`. ``on_log``
+    runs at every log step with the record about to be written to metrics.jsonl (a callback may
+    add keys to it, or raise to stop training); ``on_step`` after every step (keep it cheap);
+    ``on_end`` once after the last step."""
 
-    def on_log(self, trainer: "Trainer", record: dict) -> None:
+    def on_log(self, view: "TrainerView", record: dict) -> None:
         pass
 
-    def on_end(self, trainer: "Trainer") -> None:
+    def on_step(self, view: "TrainerView") -> None:
         pass
 
-    def on_diverged(self, trainer: "Trainer", error: Exception) -> None:
+    def on_end(self, view: "TrainerView") -> None:
+        pass
+
+    def on_diverged(self, view: "TrainerView", error: Exception) -> None:
         """Training is about to stop with ``error`` (TrainingDiverged); the last good checkpoint is kept."""
 
 
+class TrainerView:
+    """What a watcher may see of training: where it is, the run, and the Sampler (EMA nets where
+    they exist). Watchers never read Trainer fields, so the Trainer can change under them."""
+
+    def __init__(self, trainer: "Trainer"):
+        self._trainer = trainer  # for fault-injection tests only; watchers use the members below
+        self.run_dir: Path = trainer.run_dir
+        self.spec = trainer.spec
+        self.config: TrainConfig = trainer.cfg
+        self.quiet: bool = trainer.quiet
+        self.records: list[dict] = []  # the records logged by this process so far
+
+    @property
+    def step(self) -> int:
+        return self._trainer.step_count
+
+    @property
+    def info(self) -> StepInfo:
+        return self._trainer.info()
+
+    def sampler(self):
+        return self._trainer.sampler()
+
+    def fixed_inputs(self):
+        """The inputs of the fixed sample grid (same every call: the progress GIF shows G change)."""
+        return self._trainer.fixed_inputs
+
+    def generate_fixed(self) -> torch.Tensor:
+        return self.sampler().generate(self.fixed_inputs())
+
+
 class Trainer:
-    def __init__(self, cfg: TrainConfig, recipe: Recipe, dataset: Dataset, run_dir: Path,
+    def __init__(self, cfg: TrainConfig, game: Game, dataset: Dataset, run_dir: Path,
                  device: torch.device, precision: Precision, quiet: bool = False,
                  callbacks: list["Callback"] | None = None):
         self.cfg = cfg
@@ -61,96 +98,129 @@ class Trainer:
         self.precision = precision
         self.quiet = quiet
         self.run_dir = Path(run_dir)
-        self.G = recipe.generator.to(device)
-        self.D = recipe.discriminator.to(device)
-        self.objective = recipe.objective.to(device)
-        self.n_critic = recipe.n_critic
-        fused = device.type in ("cuda", "cpu")
-        self.opt_d = build_optimizer(cfg.optim_d, list(self.D.parameters()) + self.objective.discriminator_parameters(),
-                                     cfg.lr_d, cfg.betas_d, fused)
-        self.opt_g = build_optimizer(cfg.optim_g, list(self.G.parameters()) + self.objective.generator_parameters(),
-                                     cfg.lr_g, cfg.betas_g, fused)
-        self.scaler = torch.amp.GradScaler(device.type, enabled=precision.name == "fp16")
-        # D's own weights need no gradient in the G update (opt_d zeroes them before using any):
-        # freezing them there skips their weight-gradient kernels and the grad buffers they'd allocate.
-        g_params = {id(p) for group in self.opt_g.param_groups for p in group["params"]}
-        self._d_only = [p for group in self.opt_d.param_groups for p in group["params"] if id(p) not in g_params]
+        self.game = game.to(device)
+        self.phases: list[Phase] = game.phases()
         self.memory_format = torch.channels_last if cfg.channels_last else torch.contiguous_format
         if cfg.channels_last:
-            self.G.to(memory_format=torch.channels_last)
-            self.D.to(memory_format=torch.channels_last)
+            game.nets.to(memory_format=torch.channels_last)
+        self.ema = {name: ema_copy(game.nets[name]) for name, half_life in game.ema.items() if half_life}
+        self.optimizers = self._build_optimizers()
+        self.scaler = torch.amp.GradScaler(device.type, enabled=precision.name == "fp16")
+        # A phase trains its own nets; every other parameter is frozen for it. For a G update that
+        # skips D's weight-gradient kernels and the grad buffers they'd allocate (activations still
+        # carry gradients through D). ``freeze_untrained`` False is only for measuring that.
+        self.freeze_untrained = True
+        self._all_params = list(game.parameters())
+        self._trained = {p.name: {id(q) for q in game.parameters_of(p)} for p in self.phases}
         if cfg.compile:
-            # in place (nn.Module.compile): state_dict keys stay the same, so checkpoints don't care
-            self.G.compile()
-            self.D.compile()
+            for net in game.nets.values():  # in place: state_dict keys stay the same
+                net.compile()
         self.compile_seconds: float | None = None  # first step's wall time when compiled
         self._compile_logged = False
-        self.sampler = BatchSampler(dataset, cfg.batch_size, device, seed=cfg.seed + 1)
+        self.data = BatchSampler(dataset, cfg.batch_size, device, seed=cfg.seed + 1, rank=rank(),
+                                 world_size=world_size())
         self.step_count = 0
+        self.images = 0
+        self.total = int(cfg.steps or 0)
         self.train_seconds = 0.0
-        self.fixed_labels = self._fixed_labels()
-        g = torch.Generator().manual_seed(cfg.seed + SAMPLE_NOISE_OFFSET)
-        self.fixed_z = self.objective.latent.sample(cfg.grid_size, "cpu", generator=g).to(device)
-        self.reference = dataset.data[:2000] if self.spec.kind == "points" else None
+        self.phase_counts = {p.name: 0 for p in self.phases}
+        self.fixed_inputs = self.sampler().grid_inputs(cfg.grid_size, seed=cfg.seed + SAMPLE_NOISE_OFFSET)
         self._sums: dict[str, torch.Tensor] = {}
-        self._window_steps = 0
-        self._window_d_steps = 0  # D updates since the last log (counts real images seen)
+        self._counts: dict[str, int] = {}
+        self._window_images = 0
+        self.view = TrainerView(self)
+
+    def _build_optimizers(self) -> dict[str, torch.optim.Optimizer]:
+        fused = self.device.type in ("cuda", "cpu")
+        out: dict[str, torch.optim.Optimizer] = {}
+        for phase in self.phases:
+            if phase.optim is not None:
+                spec = phase.optim
+                out[phase.name] = build_optimizer(spec.kind, self.game.parameters_of(phase), spec.lr, spec.betas,
+                                                  fused)
+        for phase in self.phases:
+            if phase.shares is not None:
+                if phase.shares not in out:
+                    raise ValueError(f"phase {phase.name} shares the optimizer of {phase.shares}, which has none")
+                out[phase.name] = out[phase.shares]
+        return out
+
+    def info(self) -> StepInfo:
+        return StepInfo(self.step_count, self.images, self.total)
+
+    def sampler(self):
+        """The Game's Sampler over its EMA copies where they exist (what every picture and metric uses)."""
+        return self.game.sampler(self.ema or None)
 
     # -- the game -------------------------------------------------------------------------
-    def step(self, log: bool) -> dict[str, torch.Tensor]:
-        """One training iteration: ``n_critic`` D updates (more in a warm-up, see critic_schedule), then one G update."""
-        stats: dict[str, torch.Tensor] = {}
-        d_steps = critic_steps(self.step_count, self.n_critic, bool(self.cfg.critic_warmup))
-        self._window_d_steps += d_steps
-        for _ in range(d_steps):
-            real, labels = self.sampler.next()
-            if real.dim() == 4:
-                real = real.contiguous(memory_format=self.memory_format)  # no copy unless channels_last
-            with self.precision.autocast(self.device):
-                d_loss, d_stats = self.objective.discriminator_loss(self.G, self.D, real, labels)
-            self.opt_d.zero_grad(set_to_none=True)
-            self.scaler.scale(d_loss).backward()
-            if log:
-                stats["grad_norm_d"] = _grad_norm(self.opt_d, self.scaler)
-            self.scaler.step(self.opt_d)
-            self.scaler.update()
-            self.objective.after_discriminator_step(self.D)
-        stats.update(d_stats)
-        stats["d_loss"] = d_loss.detach().float()
+    def step(self, log: bool = False) -> None:
+        """One generator step: every phase ``repeat(step)`` times, lazy phases on their turns only."""
+        batch = None
+        for phase in self.phases:
+            for _ in range(phase.repeat(self.step_count)):
+                turn = self.phase_counts[phase.name]
+                self.phase_counts[phase.name] = turn + 1
+                if turn % phase.every:
+                    continue
+                if batch is None or phase.fresh_batch:
+                    batch = self._next_batch()
+                self._update(phase, batch)
 
-        for p in self._d_only:
-            p.requires_grad_(False)
+    def _next_batch(self) -> dict[str, torch.Tensor]:
+        batch = self.data.next()
+        x = batch["x"]
+        if x.dim() == 4:
+            batch["x"] = x.contiguous(memory_format=self.memory_format)  # no copy unless channels_last
+        self.images += x.shape[0]
+        self._window_images += x.shape[0]
+        return batch
+
+    def _update(self, phase: Phase, batch: dict[str, torch.Tensor]) -> None:
+        info = self.info()
+        optimizer = self.optimizers[phase.name]
+        frozen = self._freeze(phase) if self.freeze_untrained else []
         try:
             with self.precision.autocast(self.device):
-                g_loss, g_stats = self.objective.generator_loss(self.G, self.D, self.cfg.batch_size, labels,
-                                                                self.device, real=real)
-            self.opt_g.zero_grad(set_to_none=True)
-            self.scaler.scale(g_loss).backward()
+                loss, stats = self.game.loss(phase.name, batch, info)
+            optimizer.zero_grad(set_to_none=True)
+            self.scaler.scale(loss).backward()
         finally:
-            for p in self._d_only:
+            for p in frozen:
                 p.requires_grad_(True)
-        if log:
-            stats["grad_norm_g"] = _grad_norm(self.opt_g, self.scaler)
-        self.scaler.step(self.opt_g)
+        key = phase.name.lower()
+        self._add(f"grad_norm_{key}", _grad_norm(optimizer, self.scaler))
+        self.scaler.step(optimizer)
         self.scaler.update()
-        stats.update(g_stats)
-        stats["g_loss"] = g_loss.detach().float()
-        return stats
+        self.game.after_step(phase.name, info)
+        for name in phase.nets:
+            if name in self.ema:
+                beta = ema_beta(self.game.ema[name], batch["x"].shape[0], self.images)
+                ema_update(self.ema[name], self.game.nets[name], beta)
+        self._add(f"{key}_loss", loss.detach().float())
+        for k, v in stats.items():
+            self._add(k, v.detach())
+
+    def _freeze(self, phase: Phase) -> list[torch.nn.Parameter]:
+        trained = self._trained[phase.name]
+        frozen = [p for p in self._all_params if id(p) not in trained and p.requires_grad]
+        for p in frozen:
+            p.requires_grad_(False)
+        return frozen
 
     def fit(self, total_steps: int) -> None:
         """Train until ``total_steps`` generator updates have been made (resumes count from the checkpoint)."""
+        self.total = total_steps
         main = is_main_process()
         bar = tqdm(total=total_steps, initial=self.step_count, disable=self.quiet or not main,
                    dynamic_ncols=True, unit="step", desc=f"{self.cfg.model} on {self.spec.name}")
-        self.G.train()
-        self.D.train()
+        self.game.train()
         window_start, window_steps_start = time.perf_counter(), self.step_count
         while self.step_count < total_steps:
             next_step = self.step_count + 1
             log = next_step % self.cfg.log_every == 0 or next_step == total_steps
             first = self.compile_seconds is None and self.cfg.compile
             t0 = time.perf_counter() if first else 0.0
-            stats = self.step(log)
+            self.step(log)
             if first:
                 # the first step of a compiled run pays for the compilation (a few steady steps' worth less)
                 self._sync()
@@ -158,55 +228,52 @@ class Trainer:
                 if not self.quiet and main:
                     tqdm.write(f"torch.compile: first step took {self.compile_seconds:.1f} s (compilation included)")
             self.step_count = next_step
-            self._accumulate(stats)
             bar.update(1)
             if log:
                 now = time.perf_counter()
                 elapsed = now - window_start
                 self.train_seconds += elapsed
                 try:
-                    record = self._log_record(stats, elapsed, self.step_count - window_steps_start)
+                    record = self._log_record(elapsed, self.step_count - window_steps_start)
                     for cb in self.callbacks:
-                        cb.on_log(self, record)  # may add keys (eval metrics, alarms) before the record is written
+                        cb.on_log(self.view, record)  # may add keys (eval metrics, alarms) before it is written
                 except TrainingDiverged as e:
                     bar.close()
                     for cb in self.callbacks:
-                        cb.on_diverged(self, e)  # e.g. note it for the report, draw the curves so far
+                        cb.on_diverged(self.view, e)  # e.g. note it for the report, draw the curves so far
                     raise
+                self.view.records.append(record)
                 if main:
                     self._append_metrics(record)
-                    bar.set_postfix(d=f"{record['d_loss']:.3f}", g=f"{record['g_loss']:.3f}",
+                    bar.set_postfix(d=f"{record.get('d_loss', math.nan):.3f}",
+                                    g=f"{record.get('g_loss', math.nan):.3f}",
                                     img_s=f"{record['images_per_s']:.0f}",
                                     **({"ALARM": ",".join(record["alarms"])} if record.get("alarms") else {}))
                 window_start, window_steps_start = time.perf_counter(), self.step_count
-            if main and (self.step_count % self.cfg.sample_every == 0):
-                self.save_samples(f"step_{self.step_count:06d}.png")
+            outside = time.perf_counter()  # pictures and checkpoints are not training time
+            for cb in self.callbacks:
+                cb.on_step(self.view)
             if main and (self.step_count % self.cfg.checkpoint_every == 0 or self.step_count == total_steps):
                 self.save_checkpoint(keep_snapshot=True)
-            if log or self.step_count == total_steps:
-                window_start = time.perf_counter()  # file output is not training time
+            window_start += time.perf_counter() - outside
         bar.close()
-        if main:
-            self.save_samples("final.png")
         for cb in self.callbacks:
-            cb.on_end(self)
+            cb.on_end(self.view)
 
     # -- logging --------------------------------------------------------------------------
-    def _accumulate(self, stats: dict[str, torch.Tensor]) -> None:
-        for key in ("d_loss", "g_loss", "d_real", "d_fake"):
-            if key in stats:
-                value = stats[key].detach()
-                if key in self._sums:
-                    self._sums[key].add_(value)  # in place: no new tensor per step
-                else:
-                    self._sums[key] = value.clone()
-        self._window_steps += 1
+    def _add(self, key: str, value: torch.Tensor) -> None:
+        if key in self._sums:
+            self._sums[key].add_(value)  # in place: no new tensor per step
+            self._counts[key] += 1
+        else:
+            self._sums[key] = value.float().clone()
+            self._counts[key] = 1
 
-    def _log_record(self, stats, elapsed: float, steps: int) -> dict:
-        values = {k: v / self._window_steps for k, v in self._sums.items()}
-        values.update({k: v for k, v in stats.items() if k not in values})
-        host = {k: float(v) for k, v in values.items()}  # the one host sync per log window
-        self._sums, self._window_steps = {}, 0
+    def _log_record(self, elapsed: float, steps: int) -> dict:
+        keys = list(self._sums)
+        means = torch.stack([self._sums[k].reshape(()) / self._counts[k] for k in keys]) if keys else None
+        host = dict(zip(keys, means.tolist())) if keys else {}  # the one host sync per log window
+        self._sums, self._counts = {}, {}
         bad = [k for k, v in host.items() if not math.isfinite(v)]
         if bad:
             last = self.run_dir / "checkpoints" / "last.pt"
@@ -214,9 +281,8 @@ class Trainer:
                     else "no checkpoint was saved yet")
             raise TrainingDiverged(f"training diverged at step {self.step_count}: {', '.join(bad)} became NaN/inf; "
                                    f"{kept} ({DIVERGENCE_ADVICE})")
-        images = self._window_d_steps * self.cfg.batch_size
-        self._window_d_steps = 0
-        record = {"step": self.step_count, "wall_time": round(self.train_seconds, 3),
+        images, self._window_images = self._window_images, 0
+        record = {"step": self.step_count, "images": self.images, "wall_time": round(self.train_seconds, 3),
                   "images_per_s": images / max(elapsed, 1e-9), "ms_per_step": 1000 * elapsed / max(steps, 1)}
         record.update(host)
         if self.compile_seconds is not None and not self._compile_logged:
@@ -232,52 +298,43 @@ class Trainer:
         with open(self.run_dir / "metrics.jsonl", "a") as f:
             f.write(json.dumps(record) + "\n")
 
-    # -- outputs --------------------------------------------------------------------------
-    def _fixed_labels(self) -> torch.Tensor | None:
-        if not getattr(self.objective, "conditional", False) or self.spec.num_classes == 0:
-            return None
-        return (torch.arange(self.cfg.grid_size) % self.spec.num_classes).to(self.device)
-
-    @torch.no_grad()
-    def generate_fixed(self) -> torch.Tensor:
-        was_training = self.G.training
-        self.G.eval()
-        out = self.G(self.fixed_z, self.fixed_labels).float()
-        self.G.train(was_training)
-        return to_uint8(out) if self.spec.kind == "image" else out
-
-    def save_samples(self, name: str) -> Path:
-        path = self.run_dir / "samples" / name
-        return save_samples_picture(self.generate_fixed(), self.spec.kind, path, reference=self.reference,
-                                    title=f"{self.cfg.model}, step {self.step_count}")
-
+    # -- checkpoints ----------------------------------------------------------------------
     def state_dict(self) -> dict:
+        owners = {p.name for p in self.phases if p.optim is not None}
         return {
             "format": FORMAT,
             "model": self.cfg.model,
             "step": self.step_count,
+            "images": self.images,
             "train_seconds": self.train_seconds,
-            "G": self.G.state_dict(),
-            "D": self.D.state_dict(),
-            "objective": self.objective.state_dict(),
-            "opt_g": self.opt_g.state_dict(),
-            "opt_d": self.opt_d.state_dict(),
+            "game": self.game.state_dict(),
+            "ema": {name: net.state_dict() for name, net in self.ema.items()},
+            "optimizers": {name: opt.state_dict() for name, opt in self.optimizers.items() if name in owners},
+            "phase_counts": dict(self.phase_counts),
             "scaler": self.scaler.state_dict(),
-            "sampler": self.sampler.state_dict(),
+            "data": self.data.state_dict(),
             "rng": {"torch": torch.get_rng_state(),
                     "cuda": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else []},
         }
 
     def load_state_dict(self, state: dict) -> None:
-        self.G.load_state_dict(state["G"])
-        self.D.load_state_dict(state["D"])
-        self.objective.load_state_dict(state["objective"])
-        self.opt_g.load_state_dict(state["opt_g"])
-        self.opt_d.load_state_dict(state["opt_d"])
+        """Continue from ``state`` (a checkpoint read by :func:`gankit.checkpoint.load_checkpoint`)."""
+        self.game.load_state_dict(state["game"])
+        for name, net in self.ema.items():
+            if name in state.get("ema", {}):
+                net.load_state_dict(state["ema"][name])
+            else:  # EMA turned on for a run that had none: start the average from the current weights
+                net.load_state_dict(self.game.nets[name].state_dict())
+        for name, opt_state in state["optimizers"].items():
+            self.optimizers[name].load_state_dict(opt_state)
         if state.get("scaler"):
             self.scaler.load_state_dict(state["scaler"])
-        self.sampler.load_state_dict(state["sampler"])
+        self.data.load_state_dict(state["data"])
         self.step_count = int(state["step"])
+        images = state.get("images")
+        self.images = int(images) if images is not None else self.data.images_drawn()
+        self.phase_counts.update({k: int(v) for k, v in state.get("phase_counts", {}).items()
+                                  if k in self.phase_counts})
         self.train_seconds = float(state.get("train_seconds", 0.0))
         torch.set_rng_state(state["rng"]["torch"])
         if state["rng"]["cuda"] and torch.cuda.is_available():

@@ -1,8 +1,9 @@
-"""Named recipes: a model name -> networks + objective + optimizer defaults.
+"""Named recipes: a model name -> a Game (nets + phases + losses) with its paper's defaults.
 
 A variant is a composition along four axes (loss, regularizer, conditioning, network), and its
 paper's defaults live here, next to its name, in one place. ``gankit models`` prints this table.
-To add a variant: write its objective (if new) and register a recipe below.
+To add a variant: write its objective (if new) and register a recipe below that builds its Game
+(the zoo's recipes build a :class:`~gankit.games.latent.LatentGame`; see docs/architecture.md).
 """
 
 from __future__ import annotations
@@ -17,17 +18,20 @@ from torch import nn
 from .config import TrainConfig
 from .data.base import DataSpec
 from .errors import GankitError
+from .games.base import Game, OptimSpec
+from .games.latent import LatentGame
 from .nets.factory import build_autoencoder, build_discriminator, build_generator, build_nets
-from .objectives import (ACGAN, BEGAN, DRAGAN, G_LOSSES, EnergyGAN, InfoGAN, Latent, LeastSquaresGAN, MinimaxGAN,
-                         Objective, WassersteinGAN, WassersteinGP)
+from .objectives import (ACGAN, BEGAN, DRAGAN, G_LOSSES, EnergyGAN, HingeGAN, InfoGAN, Latent, LeastSquaresGAN,
+                         MinimaxGAN, Objective, WassersteinGAN, WassersteinGP)
+from .optim import build_optimizer  # noqa: F401  (its home before gankit.optim)
 
 
-@dataclass
-class Recipe:
-    generator: nn.Module
-    discriminator: nn.Module
-    objective: Objective
-    n_critic: int = 1
+@dataclass(frozen=True)
+class Choice:
+    """A text param with its allowed values, e.g. ``Choice("a2b", ("a2b", "b2a"))``: default first."""
+
+    default: str
+    options: tuple[str, ...]
 
 
 @dataclass
@@ -36,7 +40,7 @@ class ModelInfo:
     summary: str
     paper: str
     loss: str
-    build: Callable[[DataSpec, TrainConfig], Recipe]
+    build: Callable[[DataSpec, TrainConfig], Game]
     defaults: dict = field(default_factory=dict)
     #: defaults that differ for 2D point data (small nets train faster with larger steps)
     point_defaults: dict = field(default_factory=dict)
@@ -45,7 +49,11 @@ class ModelInfo:
     hyper: str = ""
     #: True for the families built on the BCE game (label smoothing and feature matching apply)
     bce: bool = False
-    #: the recipe's own numbers, with the paper's values; a run's ``params`` override them (--param NAME=VALUE)
+    #: True where D's d_real/d_fake are probabilities (BCE) or 1/0 regression targets (LSGAN): the
+    #: vanishing-gradient alarm reads them; None = same as ``bce``
+    d_probability: bool | None = None
+    #: the recipe's own numbers or words, with the paper's values (float, int, str or a :class:`Choice`);
+    #: a run's ``params`` override them (--param NAME=VALUE), converted to the default's type
     params: dict = field(default_factory=dict)
 
 
@@ -55,17 +63,18 @@ MODELS: dict[str, ModelInfo] = {}
 BASE_DEFAULTS = dict(
     arch="dcgan", width=None, z_dim=100, g_loss="non-saturating", n_critic=1, critic_warmup=False,
     optim_g="adam", optim_d="adam", lr_g=2e-4, lr_d=2e-4, betas_g=[0.5, 0.999], betas_d=[0.5, 0.999],
+    ema=0, r1=0.0, r1_every=16,  # no EMA of G, no R1 penalty unless the paper (or --ema / --r1) asks
 )
 POINT_DEFAULTS = dict(arch="mlp", z_dim=2, lr_g=1e-3, lr_d=1e-3)  # measured on ring8: see tests/test_learning.py
 
 
 def register(name: str, summary: str, paper: str, loss: str, conditional: bool = False,
              point_defaults: dict | None = None, hyper: str = "", bce: bool = False, params: dict | None = None,
-             **defaults):
+             d_probability: bool | None = None, **defaults):
     def wrap(fn):
         MODELS[name] = ModelInfo(name, summary, paper, loss, fn, {**BASE_DEFAULTS, **defaults},
                                  {**POINT_DEFAULTS, **(point_defaults or {})}, conditional, hyper, bce,
-                                 dict(params or {}))
+                                 bce if d_probability is None else d_probability, dict(params or {}))
         return fn
     return wrap
 
@@ -110,22 +119,48 @@ def _params(info: ModelInfo, given: dict | None) -> dict:
     if unknown:
         have = f"its params are {', '.join(info.params)}" if info.params else "it has none"
         raise GankitError(f"{info.name} has no param {unknown[0]!r} ({have}; see 'gankit models')")
-    return {k: float(given.get(k, v)) for k, v in info.params.items()}
+    return {k: _param_value(info.name, k, default, given[k]) if k in given else param_default(default)
+            for k, default in info.params.items()}
 
 
-def build_recipe(cfg: TrainConfig, spec: DataSpec) -> Recipe:
-    """Build the nets and objective of a resolved config (see :func:`resolve`), plus the tricks it asks for."""
+def param_default(default):
+    return default.default if isinstance(default, Choice) else default
+
+
+def _param_value(model: str, name: str, default, value):
+    """``value`` as the type of the recipe's ``default`` (float, int, str or Choice), or a one-line error."""
+    example = f"(e.g. --param {name}={param_default(default)})"
+    if isinstance(default, (Choice, str)):
+        text = str(value)
+        if isinstance(default, Choice) and text not in default.options:
+            raise GankitError(f"param {name} of {model} must be one of {', '.join(default.options)}, not {text!r}")
+        return text
+    number = isinstance(value, (int, float)) and not isinstance(value, bool)
+    if isinstance(default, bool) or not isinstance(default, (int, float)):
+        raise TypeError(f"recipe {model}: param {name} has an unsupported default {default!r}")
+    if not number:
+        raise GankitError(f"{str(value)!r} in '{name}={value}' is not a number {example}")
+    if isinstance(default, int):
+        if float(value) != int(value):
+            raise GankitError(f"{value!r} in '{name}={value}' is not an integer {example}")
+        return int(value)
+    return float(value)
+
+
+def build_game(cfg: TrainConfig, spec: DataSpec) -> Game:
+    """Build the Game of a resolved config (see :func:`resolve`), plus the tricks it asks for."""
     info = get_model(cfg.model)
     if cfg.params is None or set(cfg.params) != set(info.params):  # e.g. a run written before params existed
         cfg = dataclasses.replace(cfg, params=_params(info, cfg.params))
-    recipe = info.build(spec, cfg)
+    game = info.build(spec, cfg)
     noise = getattr(cfg, "instance_noise", None)
     if noise:
-        if not hasattr(recipe.discriminator, "head") and hasattr(recipe.discriminator, "reconstruct"):
+        D = game.nets["D"]
+        if not hasattr(D, "head") and hasattr(D, "reconstruct"):
             raise GankitError(f"--instance-noise needs a classifying D; {cfg.model}'s D is an autoencoder "
                               "(drop --instance-noise)")
-        add_instance_noise(recipe.discriminator, noise)
-    return recipe
+        add_instance_noise(D, noise)
+    return game
 
 
 def add_instance_noise(D: nn.Module, std: float) -> None:
@@ -143,17 +178,6 @@ def add_instance_noise(D: nn.Module, std: float) -> None:
     D.register_forward_pre_hook(hook)
 
 
-def build_optimizer(kind: str, params, lr: float, betas, fused: bool) -> torch.optim.Optimizer:
-    params = list(params)
-    if kind == "adam":
-        return torch.optim.Adam(params, lr=lr, betas=tuple(betas), fused=fused or None)
-    if kind == "rmsprop":
-        return torch.optim.RMSprop(params, lr=lr)
-    if kind == "sgd":
-        return torch.optim.SGD(params, lr=lr, momentum=betas[0] if betas else 0.0)
-    raise GankitError(f"unknown optimizer {kind!r} (use adam, rmsprop or sgd)")
-
-
 # --------------------------------------------------------------------------------------------
 # The recipes
 # --------------------------------------------------------------------------------------------
@@ -167,6 +191,17 @@ def _bce(cfg: TrainConfig, **kw) -> dict:
     return dict(g_loss=cfg.g_loss, real_target=_real_target(cfg), **kw)
 
 
+def latent_game(spec: DataSpec, cfg: TrainConfig, G: nn.Module, D: nn.Module, objective: Objective) -> LatentGame:
+    """The zoo's Game: G, D and the objective, with the config's optimizers, critic schedule, R1 and EMA."""
+    return LatentGame(
+        G, D, objective, spec,
+        optim_g=OptimSpec(cfg.optim_g, cfg.lr_g, tuple(cfg.betas_g or ())),
+        optim_d=OptimSpec(cfg.optim_d, cfg.lr_d, tuple(cfg.betas_d or ())),
+        n_critic=cfg.n_critic, critic_warmup=bool(cfg.critic_warmup), r1=float(cfg.r1 or 0.0),
+        r1_every=cfg.r1_every or 16, ema={"G": cfg.ema} if cfg.ema else {},
+    )
+
+
 def _nets(spec: DataSpec, cfg: TrainConfig, d_norm: str = "batch", g_in: int = 0, d_extra: int = 0):
     G = build_generator(cfg.arch, spec, cfg.z_dim + g_in, cfg.width)
     D = build_discriminator(cfg.arch, spec, cfg.width, d_norm, extra_in=d_extra)
@@ -177,30 +212,28 @@ def _nets(spec: DataSpec, cfg: TrainConfig, d_norm: str = "batch", g_in: int = 0
 ZOO = dict(arch="zoo")
 
 
-@register(
+def _plain_gan(spec: DataSpec, cfg: TrainConfig) -> LatentGame:
+    """gan and dcgan: the same game, told apart by their default nets (mlp, dcgan)."""
+    G, D = build_nets(cfg.arch, spec, cfg.z_dim, cfg.width)
+    return latent_game(spec, cfg, G, D, MinimaxGAN(Latent(cfg.z_dim), **_bce(cfg)))
+
+
+register(
     "gan",
     summary="the original GAN with fully connected nets",
     paper="Goodfellow et al. 2014, Generative Adversarial Nets",
     loss="D: binary cross-entropy real vs fake; G: -log D(G(z)) (non-saturating), "
          "or log(1 - D(G(z))) with --g-loss minimax",
     arch="mlp", bce=True,
-)
-def gan(spec: DataSpec, cfg: TrainConfig) -> Recipe:
-    G, D = build_nets(cfg.arch, spec, cfg.z_dim, cfg.width)
-    return Recipe(G, D, MinimaxGAN(Latent(cfg.z_dim), **_bce(cfg)), cfg.n_critic)
-
-
-@register(
+)(_plain_gan)
+register(
     "dcgan",
     summary="deep convolutional GAN: strided convs, batchnorm, Adam(2e-4, beta1 0.5)",
     paper="Radford, Metz & Chintala 2015, Unsupervised Representation Learning with DCGANs",
     loss="same game as gan (non-saturating G loss)",
     arch="dcgan", bce=True,
     point_defaults={"arch": "dcgan"},  # convnets only: on 2D points this is an error, not a silent MLP
-)
-def dcgan(spec: DataSpec, cfg: TrainConfig) -> Recipe:
-    G, D = build_nets(cfg.arch, spec, cfg.z_dim, cfg.width)
-    return Recipe(G, D, MinimaxGAN(Latent(cfg.z_dim), **_bce(cfg)), cfg.n_critic)
+)(_plain_gan)
 
 
 @register(
@@ -209,13 +242,13 @@ def dcgan(spec: DataSpec, cfg: TrainConfig) -> Recipe:
     paper="Mirza & Osindero 2014, Conditional Generative Adversarial Nets",
     loss="as gan, with D(x|y) and G(z|y)", conditional=True, bce=True, **ZOO,
 )
-def cgan(spec: DataSpec, cfg: TrainConfig) -> Recipe:
+def cgan(spec: DataSpec, cfg: TrainConfig) -> LatentGame:
     from .conditioning import ConcatDiscriminator, ConcatGenerator
 
     k = spec.num_classes
     G, D = _nets(spec, cfg, g_in=k, d_extra=k)
     objective = MinimaxGAN(Latent(cfg.z_dim), conditional=True, **_bce(cfg))
-    return Recipe(ConcatGenerator(G, k), ConcatDiscriminator(D, k), objective, cfg.n_critic)
+    return latent_game(spec, cfg, ConcatGenerator(G, k), ConcatDiscriminator(D, k), objective)
 
 
 @register(
@@ -225,13 +258,13 @@ def cgan(spec: DataSpec, cfg: TrainConfig) -> Recipe:
     loss="as gan, plus the class cross-entropy of D's auxiliary head on real and fake, for D and G (weight 1)",
     conditional=True, bce=True, params=dict(class_weight=1.0), **ZOO,
 )
-def acgan(spec: DataSpec, cfg: TrainConfig) -> Recipe:
+def acgan(spec: DataSpec, cfg: TrainConfig) -> LatentGame:
     from .conditioning import ConcatGenerator
 
     k = spec.num_classes
     G, D = _nets(spec, cfg, g_in=k)
     objective = ACGAN(Latent(cfg.z_dim), D.feature_dim, k, class_weight=cfg.params["class_weight"], **_bce(cfg))
-    return Recipe(ConcatGenerator(G, k), D, objective, cfg.n_critic)
+    return latent_game(spec, cfg, ConcatGenerator(G, k), D, objective)
 
 
 @register(
@@ -245,7 +278,7 @@ def acgan(spec: DataSpec, cfg: TrainConfig) -> Recipe:
     params=dict(info_weight=1.0),
     **ZOO,
 )
-def infogan(spec: DataSpec, cfg: TrainConfig) -> Recipe:
+def infogan(spec: DataSpec, cfg: TrainConfig) -> LatentGame:
     from .conditioning import CodeGenerator, CodeLatent
 
     # 10-way as in the paper; on a labelled toy mixture, as many values as it has modes
@@ -253,18 +286,18 @@ def infogan(spec: DataSpec, cfg: TrainConfig) -> Recipe:
     latent = CodeLatent(cfg.z_dim, n_cat=n_cat, n_cont=2)
     G, D = _nets(spec, cfg, g_in=n_cat + 2)
     objective = InfoGAN(latent, D.feature_dim, info_weight=cfg.params["info_weight"], **_bce(cfg))
-    return Recipe(CodeGenerator(G, latent), D, objective, cfg.n_critic)
+    return latent_game(spec, cfg, CodeGenerator(G, latent), D, objective)
 
 
 @register(
     "lsgan",
     summary="least-squares GAN: D regresses to 1 (real) / 0 (fake)",
     paper="Mao et al. 2017, Least Squares Generative Adversarial Networks",
-    loss="D: 1/2 (D(x)-1)^2 + 1/2 D(G(z))^2; G: 1/2 (D(G(z))-1)^2  (a=0, b=1, c=1)", **ZOO,
+    loss="D: 1/2 (D(x)-1)^2 + 1/2 D(G(z))^2; G: 1/2 (D(G(z))-1)^2  (a=0, b=1, c=1)", d_probability=True, **ZOO,
 )
-def lsgan(spec: DataSpec, cfg: TrainConfig) -> Recipe:
+def lsgan(spec: DataSpec, cfg: TrainConfig) -> LatentGame:
     G, D = _nets(spec, cfg)
-    return Recipe(G, D, LeastSquaresGAN(Latent(cfg.z_dim)), cfg.n_critic)
+    return latent_game(spec, cfg, G, D, LeastSquaresGAN(Latent(cfg.z_dim)))
 
 
 @register(
@@ -277,9 +310,9 @@ def lsgan(spec: DataSpec, cfg: TrainConfig) -> Recipe:
     point_defaults=dict(lr_g=5e-4, lr_d=5e-4),  # measured on ring8 (tests/test_zoo_learning.py)
     **ZOO,
 )
-def wgan(spec: DataSpec, cfg: TrainConfig) -> Recipe:
+def wgan(spec: DataSpec, cfg: TrainConfig) -> LatentGame:
     G, D = _nets(spec, cfg)
-    return Recipe(G, D, WassersteinGAN(Latent(cfg.z_dim), clip=cfg.params["clip"]), cfg.n_critic)
+    return latent_game(spec, cfg, G, D, WassersteinGAN(Latent(cfg.z_dim), clip=cfg.params["clip"]))
 
 
 @register(
@@ -296,9 +329,9 @@ def wgan(spec: DataSpec, cfg: TrainConfig) -> Recipe:
     point_defaults=dict(lr_g=1e-4, lr_d=1e-4, betas_g=[0.5, 0.9], betas_d=[0.5, 0.9]),
     **ZOO,
 )
-def wgan_gp(spec: DataSpec, cfg: TrainConfig) -> Recipe:
+def wgan_gp(spec: DataSpec, cfg: TrainConfig) -> LatentGame:
     G, D = _nets(spec, cfg, d_norm="layer")
-    return Recipe(G, D, WassersteinGP(Latent(cfg.z_dim), penalty=cfg.params["penalty"]), cfg.n_critic)
+    return latent_game(spec, cfg, G, D, WassersteinGP(Latent(cfg.z_dim), penalty=cfg.params["penalty"]))
 
 
 @register(
@@ -310,12 +343,10 @@ def wgan_gp(spec: DataSpec, cfg: TrainConfig) -> Recipe:
     bce=True, lr_g=1e-4, lr_d=1e-4, betas_g=[0.5, 0.9], betas_d=[0.5, 0.9],
     point_defaults=dict(lr_g=1e-3, lr_d=1e-3), **ZOO,
 )
-def dragan(spec: DataSpec, cfg: TrainConfig) -> Recipe:
+def dragan(spec: DataSpec, cfg: TrainConfig) -> LatentGame:
     G, D = _nets(spec, cfg, d_norm="layer")
     objective = DRAGAN(Latent(cfg.z_dim), penalty=cfg.params["penalty"], scale=cfg.params["scale"], **_bce(cfg))
-    return Recipe(G, D, objective, cfg.n_critic)
-
-
+    return latent_game(spec, cfg, G, D, objective)
 
 
 @register(
@@ -328,11 +359,11 @@ def dragan(spec: DataSpec, cfg: TrainConfig) -> Recipe:
     hyper="energy = mean squared error per element", params=dict(margin=1.0, pt_weight=0.1),
     **ZOO,
 )
-def ebgan(spec: DataSpec, cfg: TrainConfig) -> Recipe:
+def ebgan(spec: DataSpec, cfg: TrainConfig) -> LatentGame:
     G = build_generator(cfg.arch, spec, cfg.z_dim, cfg.width)
     D = build_autoencoder(cfg.arch, spec, cfg.width)
     objective = EnergyGAN(Latent(cfg.z_dim), margin=cfg.params["margin"], pt_weight=cfg.params["pt_weight"])
-    return Recipe(G, D, objective, cfg.n_critic)
+    return latent_game(spec, cfg, G, D, objective)
 
 
 @register(
@@ -345,8 +376,25 @@ def ebgan(spec: DataSpec, cfg: TrainConfig) -> Recipe:
     hyper="k_0 = 0, convergence measure M logged; on 28x28 images --param gamma=1 learns, 0.75 can collapse", params=dict(gamma=0.75, lambda_k=0.001),
     z_dim=64, lr_g=1e-4, lr_d=1e-4, **ZOO,
 )
-def began(spec: DataSpec, cfg: TrainConfig) -> Recipe:
+def began(spec: DataSpec, cfg: TrainConfig) -> LatentGame:
     G = build_generator(cfg.arch, spec, cfg.z_dim, cfg.width)
     D = build_autoencoder(cfg.arch, spec, cfg.width)
     objective = BEGAN(Latent(cfg.z_dim), gamma=cfg.params["gamma"], lambda_k=cfg.params["lambda_k"])
-    return Recipe(G, D, objective, cfg.n_critic)
+    return latent_game(spec, cfg, G, D, objective)
+
+
+@register(
+    "sngan",
+    summary="spectrally normalised GAN: every D layer divided by its largest singular value, hinge loss, EMA of G",
+    paper="Miyato, Kataoka, Koyama & Yoshida 2018, Spectral Normalization for Generative Adversarial Networks",
+    loss="D: E relu(1 - D(x)) + E relu(1 + D(G(z))); G: -E D(G(z)); each D weight W used as W / sigma(W), "
+         "sigma from one power iteration per D forward",
+    hyper="D = the zoo backbone with spectral norm on every layer instead of batchnorm (--arch sngan: the paper's "
+          "standard CNN); Adam 2e-4 betas (0, 0.9), n_dis 5 as in the paper's ResNet runs (its DCGAN-style setting: "
+          "--n-critic 1 --lr-g 2e-4 --lr-d 2e-4 and betas (0.5, 0.999)); samples from an EMA of G (half-life 10k images)",
+    lr_g=2e-4, lr_d=2e-4, betas_g=[0.0, 0.9], betas_d=[0.0, 0.9], n_critic=5, ema=10_000,
+    **ZOO,
+)
+def sngan(spec: DataSpec, cfg: TrainConfig) -> LatentGame:
+    G, D = _nets(spec, cfg, d_norm="spectral")
+    return latent_game(spec, cfg, G, D, HingeGAN(Latent(cfg.z_dim)))

@@ -23,12 +23,26 @@ def positive_float(text: str) -> float:
     return value
 
 
-def name_value(text: str) -> tuple[str, float]:
-    """``NAME=VALUE`` with a numeric value, for ``--param``."""
+def non_negative_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not value >= 0:
+        raise argparse.ArgumentTypeError(f"must be a number >= 0, not {text}")
+    return value
+
+
+def name_value(text: str) -> tuple[str, int | float | str]:
+    """``NAME=VALUE`` for ``--param``: VALUE as an int or float where it reads as one, else as text
+    (the recipe converts it to its param's type, or says why it cannot)."""
     name, sep, value = text.partition("=")
     if not sep or not name.strip():
         raise argparse.ArgumentTypeError(f"{text!r} is not NAME=VALUE (e.g. gamma=0.5)")
-    try:
-        return name.strip(), float(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{value!r} in {text!r} is not a number (e.g. gamma=0.5)") from None
+    value = value.strip()
+    for kind in (int, float):
+        try:
+            return name.strip(), kind(value)
+        except ValueError:
+            pass
+    return name.strip(), value

@@ -32,6 +32,8 @@ def add_arguments(p) -> None:
     p.add_argument("--class", dest="label", type=int, default=None, help="class for conditional models (default 0)")
     p.add_argument("--between", default=None, metavar="A,B", help="classes to interpolate between (default 0,1)")
     p.add_argument("--seed", type=int, default=0, help="seed of the walk and of the class / code rows")
+    p.add_argument("--no-ema", dest="ema", action="store_false",
+                   help="explore the raw G even where the run keeps an EMA copy of it (--ema)")
 
 
 def run(args) -> int:
@@ -42,7 +44,7 @@ def run(args) -> int:
     from ..viz.latent import TRUNCATION_METHODS, LatentExplorer, parse_arithmetic, parse_seeds
 
     result = load_run(args.run)
-    ex = LatentExplorer(result, args.truncation, args.truncation_method)
+    ex = LatentExplorer(result, args.truncation, args.truncation_method, ema=args.ema)
     out = Path(args.out) if args.out else result.path / "explore"
     chosen = args.interpolate or args.walk or args.classes or args.codes or args.arithmetic
     if args.label is not None and ex.conditional and not 0 <= args.label < ex.num_classes:

@@ -19,8 +19,10 @@ def run(args) -> int:
         print(f"{'':10s} loss: {info.loss}")
         print(f"{'':10s} defaults: arch={d['arch']} z_dim={d['z_dim']} n_critic={d['n_critic']} "
               f"G {_optim(d['optim_g'], d['lr_g'], d['betas_g'])}, D {_optim(d['optim_d'], d['lr_d'], d['betas_d'])}")
+        if d.get("ema"):
+            print(f"{'':10s} samples from an EMA of G: half-life {d['ema']:g} images (--ema 0 turns it off)")
         if info.params:
-            params = " ".join(f"{k}={v:g}" for k, v in info.params.items())
+            params = " ".join(f"{k}={_value(v)}" for k, v in info.params.items())
             print(f"{'':10s} params (--param NAME=VALUE): {params}")
         if info.hyper:
             print(f"{'':10s} paper settings: {info.hyper}")
@@ -28,6 +30,14 @@ def run(args) -> int:
             pd = ", ".join(f"{k}={v}" for k, v in info.point_defaults.items())
             print(f"{'':10s} on 2D points: {pd}")
     return 0
+
+
+def _value(v) -> str:
+    from ..models import Choice
+
+    if isinstance(v, Choice):
+        return f"{v.default} (one of {'|'.join(v.options)})"
+    return f"{v:g}" if isinstance(v, float) else str(v)
 
 
 def _optim(kind: str, lr: float, betas) -> str:

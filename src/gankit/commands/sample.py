@@ -17,36 +17,44 @@ def add_arguments(s) -> None:
     s.add_argument("--class", dest="label", type=int, default=None, help="class to sample (conditional models)")
     s.add_argument("--sweep", metavar="CODE", default=None,
                    help="InfoGAN: vary one code along each row, others fixed: cat, c1 or c2 (grid of --n // 10 rows)")
+    s.add_argument("--truncation", type=float, metavar="PSI", default=None,
+                   help="truncation trick on z: shrink z <- psi*z (psi in (0, 1]) or, with --truncation-method "
+                        "resample, redraw |z_i| > psi")
+    s.add_argument("--truncation-method", default="shrink", choices=("shrink", "resample"))
+    s.add_argument("--no-ema", dest="ema", action="store_false",
+                   help="sample the raw G even where the run keeps an EMA copy of it (--ema)")
 
 
 def run(args) -> int:
     import numpy as np
 
     from ..api import load_run
-    from ..models import get_model
+    from ..games.sampler import check_truncation, class_rows
     from ..viz import save_samples_picture
 
     result = load_run(args.run)
     out = Path(args.out)
     if out.suffix.lower() not in (".png", ".npy"):
         raise GankitError(f"--out must end in .png (a grid) or .npy (an array), not {out.name!r}")
+    check_truncation(args.truncation, args.truncation_method)
+    if args.truncation is not None and args.truncation <= 0:
+        raise GankitError(f"--truncation must be a positive number, not {args.truncation}")
+    sampler = result.sampler(ema=args.ema)
     if args.label is not None:
-        if not get_model(result.config.model).conditional:
+        if not sampler.conditional:
             raise GankitError(f"--class needs a class-conditional model; {result.config.model} is unconditional")
-        if not 0 <= args.label < _num_classes(result):
-            raise GankitError(f"--class must be in 0..{_num_classes(result) - 1}, not {args.label}")
+        if not 0 <= args.label < sampler.num_classes:
+            raise GankitError(f"--class must be in 0..{sampler.num_classes - 1}, not {args.label}")
+    opts = dict(truncation=args.truncation, truncation_method=args.truncation_method)
     nrow = None
-    info = get_model(result.config.model)
     if args.sweep is not None:
-        samples, nrow = _sweep(result, args)
-    elif info.conditional and args.label is None:
+        samples, nrow = _sweep(result, sampler, args, opts)
+    elif sampler.conditional and args.label is None:
         # one row per class (class-sorted rows in an .npy too)
-        from ..conditioning import class_rows
-
-        labels, nrow = class_rows(args.n, _num_classes(result))
-        samples = result.sample(args.n, seed=args.seed, labels=labels)
+        labels, nrow = class_rows(args.n, sampler.num_classes)
+        samples = sampler.generate(sampler.fixed_inputs(args.n, args.seed, labels), **opts)
     else:
-        samples = result.sample(args.n, seed=args.seed, labels=args.label)
+        samples = sampler.generate(sampler.fixed_inputs(args.n, args.seed, args.label), **opts)
     out.parent.mkdir(parents=True, exist_ok=True)
     if out.suffix.lower() == ".npy":
         array = samples.numpy()
@@ -60,25 +68,17 @@ def run(args) -> int:
     return 0
 
 
-def _num_classes(result) -> int:
-    """Classes a conditional run can be asked for: the data's classes, or InfoGAN's categorical values."""
-    return getattr(result.latent, "n_cat", None) or result.spec.num_classes
-
-
-def _sweep(result, args):
+def _sweep(result, sampler, args, opts):
     import torch
 
     from ..conditioning import code_sweep, sweep_names
-    from ..data import to_uint8
 
     latent = result.latent
-    if not hasattr(latent, "n_cat"):
+    if not sampler.codes:
         raise GankitError(f"--sweep needs a model with latent codes (infogan); {result.config.model} has none")
     if args.sweep not in sweep_names(latent):
         raise GankitError(f"unknown code {args.sweep!r} for --sweep (use one of: {', '.join(sweep_names(latent))})")
     gen = torch.Generator().manual_seed(args.seed) if args.seed is not None else None
     z = code_sweep(latent, args.sweep, rows=max(1, args.n // 10), cols=10, generator=gen)
-    with torch.no_grad():
-        x = result.generator(z, None).float()
     cols = latent.n_cat if args.sweep == "cat" else 10
-    return (to_uint8(x) if result.spec.kind == "image" else x), cols
+    return sampler.generate({"z": z, "y": None}, **opts), cols

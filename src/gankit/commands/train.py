@@ -2,7 +2,7 @@
 
 import argparse
 
-from .argtypes import name_value, positive_float, positive_int
+from .argtypes import name_value, non_negative_float, positive_float, positive_int
 
 NAME = "train"
 HELP = "train a model (or --resume a run)"
@@ -12,7 +12,7 @@ CONFIG_FLAGS = ("model", "dataset", "data_root", "image_size", "channels", "step
                 "arch", "width", "z_dim", "g_loss", "n_critic", "critic_warmup", "lr_g", "lr_d", "seed", "device", "precision",
                 "sample_every", "checkpoint_every", "log_every",
                 "optim_g", "optim_d", "params", "label_smoothing", "instance_noise",
-                "diagnostics", "compile", "channels_last", "tensorboard",
+                "diagnostics", "compile", "channels_last", "tensorboard", "ema", "r1", "r1_every",
                 "eval_every", "eval_metrics", "eval_n")
 
 
@@ -25,13 +25,20 @@ def add_arguments(t) -> None:
     t.add_argument("--steps", type=positive_int, help="generator updates in total (default 2000)")
     t.add_argument("--epochs", type=positive_float, help="passes over the data (sets --steps)")
     t.add_argument("--batch-size", type=positive_int)
-    t.add_argument("--arch", help="network: mlp or dcgan (model default otherwise)")
+    t.add_argument("--arch", help="network: mlp, dcgan, zoo or sngan (model default otherwise; see gankit.nets.factory)")
     t.add_argument("--width", type=positive_int, help="network width (channels or hidden units)")
     t.add_argument("--z-dim", type=positive_int)
     t.add_argument("--g-loss", help="generator loss: non-saturating (default), minimax or feature-matching (BCE models)")
     t.add_argument("--n-critic", type=positive_int, help="D updates per G update")
     t.add_argument("--critic-warmup", action=argparse.BooleanOptionalAction, default=None,
                    help="100 D updates for the first 25 G updates and every 500th (WGAN's schedule; on for wgan)")
+    t.add_argument("--ema", type=non_negative_float, metavar="HALF_LIFE_IMAGES",
+                   help="keep an EMA of G (half-life in real images, e.g. 10000; 0 = off) and sample from it "
+                        "(off for the zoo, on for sngan)")
+    t.add_argument("--r1", type=non_negative_float, metavar="GAMMA",
+                   help="R1 penalty gamma/2 E||grad D(x)||^2 on real data (Mescheder et al. 2018), lazily")
+    t.add_argument("--r1-every", type=positive_int, metavar="K",
+                   help="run the R1 phase every K-th D update, its loss scaled by K (default 16, StyleGAN2's)")
     t.add_argument("--lr-g", type=positive_float)
     t.add_argument("--lr-d", type=positive_float)
     t.add_argument("--optim-g", help="G optimizer: adam, rmsprop or sgd (model default otherwise)")

@@ -100,18 +100,24 @@ class BatchSampler:
 
     Each epoch is a fresh permutation from the sampler's own ``torch.Generator``; its state and
     position are part of a checkpoint, so a resumed run sees exactly the batches it would have.
+    With ``world_size`` processes, every rank draws the same permutation and takes its own
+    disjoint slice of each global batch (rank r: images r*B..(r+1)*B-1 of every world*B).
     """
 
-    def __init__(self, dataset: Dataset, batch_size: int, device: torch.device, seed: int):
-        if len(dataset) < batch_size:
+    def __init__(self, dataset: Dataset, batch_size: int, device: torch.device, seed: int,
+                 rank: int = 0, world_size: int = 1):
+        if not 0 <= rank < world_size:
+            raise ValueError(f"rank {rank} is not in 0..{world_size - 1}")
+        if len(dataset) < batch_size * world_size:
             from ..errors import GankitError
 
             raise GankitError(
-                f"the dataset has {len(dataset)} samples, fewer than one batch of {batch_size} "
-                "(lower --batch-size)"
+                f"the dataset has {len(dataset)} samples, fewer than one batch of {batch_size}"
+                + (f" on each of {world_size} processes" if world_size > 1 else "") + " (lower --batch-size)"
             )
         self.dataset = dataset
         self.batch_size = batch_size
+        self.rank, self.world_size = rank, world_size
         self.device = device
         self.data = dataset.data.to(device)
         self.labels = dataset.labels.to(device) if dataset.labels is not None else None
@@ -121,20 +127,31 @@ class BatchSampler:
         self._order = torch.randperm(len(dataset), generator=self.generator)
 
     @property
-    def batches_per_epoch(self) -> int:
-        return len(self.dataset) // self.batch_size
+    def global_batch(self) -> int:
+        return self.batch_size * self.world_size
 
-    def next(self) -> tuple[torch.Tensor, torch.Tensor | None]:
-        """The next batch, scaled for the nets, and its labels (or None). Drops the last partial batch."""
-        if self.position + self.batch_size > len(self._order):
+    @property
+    def batches_per_epoch(self) -> int:
+        return len(self.dataset) // self.global_batch
+
+    def images_drawn(self) -> int:
+        """Real images this rank has drawn since the start (what a checkpoint of format 1 implies)."""
+        return (self.epoch * self.batches_per_epoch + self.position // self.global_batch) * self.batch_size
+
+    def next(self) -> dict[str, torch.Tensor]:
+        """The next batch as ``{"x": images scaled for the nets, "y": labels}`` ("y" only for labelled
+        data). Drops the last partial batch of an epoch."""
+        if self.position + self.global_batch > len(self._order):
             self.epoch += 1
             self.position = 0
             self._order = torch.randperm(len(self.dataset), generator=self.generator)
-        idx = self._order[self.position : self.position + self.batch_size].to(self.device)
-        self.position += self.batch_size
-        x = to_model_space(self.data.index_select(0, idx), self.dataset.spec)
-        y = self.labels.index_select(0, idx) if self.labels is not None else None
-        return x, y
+        start = self.position + self.rank * self.batch_size
+        idx = self._order[start : start + self.batch_size].to(self.device)
+        self.position += self.global_batch
+        batch = {"x": to_model_space(self.data.index_select(0, idx), self.dataset.spec)}
+        if self.labels is not None:
+            batch["y"] = self.labels.index_select(0, idx)
+        return batch
 
     def state_dict(self) -> dict:
         return {

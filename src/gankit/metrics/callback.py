@@ -14,7 +14,6 @@ import time
 import torch
 
 from ..callbacks import register_callback
-from ..data.base import to_uint8
 from ..engine import Callback
 from ..errors import GankitError
 
@@ -27,35 +26,24 @@ class EvalCallback(Callback):
         self.dataset, self.data_root, self.seed = dataset, data_root, seed
         self.last_bucket = 0
 
-    @torch.no_grad()
-    def _samples(self, trainer) -> tuple[torch.Tensor, torch.Tensor | None]:
-        G, latent = trainer.G, trainer.objective.latent
-        gen = torch.Generator().manual_seed(self.seed + EVAL_SEED_OFFSET)
-        labels = None
-        if getattr(trainer.objective, "conditional", False) and trainer.spec.num_classes > 0:
-            labels = torch.randint(trainer.spec.num_classes, (self.n,), generator=gen)
-        was_training = G.training
-        G.eval()
-        out = []
-        for start in range(0, self.n, 500):
-            m = min(500, self.n - start)
-            z = latent.sample(m, "cpu", generator=gen).to(trainer.device)
-            y = labels[start:start + m].to(trainer.device) if labels is not None else None
-            x = G(z, y).float()
-            out.append(to_uint8(x).cpu() if trainer.spec.kind == "image" else x.cpu())
-        G.train(was_training)
-        return torch.cat(out), labels
+    def _samples(self, view) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """The same inputs at every evaluation (the curve shows G changing, not the noise), classes
+        drawn uniformly for a conditional model."""
+        sampler = view.sampler()
+        seed = self.seed + EVAL_SEED_OFFSET
+        labels = sampler.random_labels(self.n, seed + 1)
+        return sampler.generate(sampler.fixed_inputs(self.n, seed=seed, labels=labels)), labels
 
-    def on_log(self, trainer, record: dict) -> None:
-        bucket = trainer.step_count // self.every
+    def on_log(self, view, record: dict) -> None:
+        bucket = view.step // self.every
         if bucket <= self.last_bucket:
             return
         self.last_bucket = bucket
         from .evaluate import evaluate_samples
 
         t = time.perf_counter()
-        samples, labels = self._samples(trainer)
-        result = evaluate_samples(samples, trainer.spec, self.metrics, labels=labels, dataset=self.dataset,
+        samples, labels = self._samples(view)
+        result = evaluate_samples(samples, view.spec, self.metrics, labels=labels, dataset=self.dataset,
                                   data_root=self.data_root, seed=self.seed, explicit=False)
         for key, value in result["metrics"].items():
             if isinstance(value, (int, float)) and not isinstance(value, bool):

@@ -37,7 +37,7 @@ def run_row(path: str | Path, evaluate_missing: bool = False, n: int = 10000, me
         except json.JSONDecodeError:
             raise GankitError(f"{eval_file} is not valid JSON (delete it and run gankit eval {path})") from None
     if result is None and evaluate_missing:
-        from .evaluate import evaluate
+        from ..evaluation import evaluate
 
         result = evaluate(run, metrics, n=n)
     row = {"run": str(path), "model": run.config.model, "dataset": run.config.dataset,

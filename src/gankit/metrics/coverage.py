@@ -17,6 +17,8 @@ import math
 
 import torch
 
+from .registry import register_metric
+
 FLOOR = 0.25
 
 
@@ -45,3 +47,11 @@ def toy_coverage(points: torch.Tensor, spec) -> dict:
 def entropy_bits(hist: torch.Tensor) -> float:
     h = hist[hist > 0]
     return float(-(h * h.log()).sum() / math.log(2))
+
+
+@register_metric("coverage", "classes covered and class-histogram KL (images), modes covered and high quality "
+                             "(toy data)", needs_logits=True)
+def _coverage_metric(ctx) -> dict:
+    if ctx.spec.kind == "image":
+        return class_coverage(ctx.fake["logits"], ctx.real["logits"])
+    return toy_coverage(ctx.samples, ctx.spec)

@@ -12,6 +12,8 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from .registry import register_metric
+
 
 def statistics(features: torch.Tensor | np.ndarray) -> dict:
     """Mean and covariance (unbiased, as numpy's ``cov``) of (N, D) features, float64."""
@@ -47,3 +49,8 @@ def fid_from_stats(stats1: dict, stats2: dict) -> float:
 def fid(features1, features2) -> float:
     """FID between two (N, D) feature sets."""
     return fid_from_stats(statistics(features1), statistics(features2))
+
+
+@register_metric("fid", "Frechet distance of features to the real split (lower is better)")
+def _fid_metric(ctx) -> dict:
+    return {"fid": fid_from_stats(statistics(ctx.fake["features"]), statistics(ctx.real["features"]))}

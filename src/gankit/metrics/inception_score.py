@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import torch
 
+from .registry import register_metric
+
 
 def inception_score(logits, splits: int = 10) -> dict:
     logits = torch.as_tensor(logits).double()
@@ -26,3 +28,9 @@ def inception_score(logits, splits: int = 10) -> dict:
         scores.append(float(kl.exp()))
     s = torch.tensor(scores, dtype=torch.float64)
     return {"is": float(s.mean()), "is_std": float(s.std(unbiased=False)) if splits > 1 else 0.0}
+
+
+@register_metric("is", "classifier score from the domain classifier's logits, 10 splits (higher is better, "
+                       "max = classes)", images_only=True, needs_logits=True)
+def _is_metric(ctx) -> dict:
+    return inception_score(ctx.fake["logits"])

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import torch
 
+from .registry import register_metric
+
 
 def polynomial_kernel(x: torch.Tensor, y: torch.Tensor, degree: int = 3, coef0: float = 1.0) -> torch.Tensor:
     k = torch.full((x.shape[0], y.shape[0]), coef0, dtype=x.dtype)
@@ -39,3 +41,8 @@ def kid(features1, features2, subsets: int = 100, subset_size: int = 1000, seed:
         values.append(mmd2_unbiased(a, b))
     v = torch.tensor(values, dtype=torch.float64)
     return {"kid": float(v.mean()), "kid_std": float(v.std(unbiased=False)) if subsets > 1 else 0.0}
+
+
+@register_metric("kid", "kernel distance, unbiased, mean and std over 100 subsets of 1000 (lower is better)")
+def _kid_metric(ctx) -> dict:
+    return kid(ctx.fake["features"], ctx.real["features"], ctx.kid_subsets, ctx.kid_subset_size, ctx.seed)

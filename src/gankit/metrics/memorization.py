@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import torch
 
+from .registry import register_metric
+
 CHUNK = 2048
 
 
@@ -40,3 +42,9 @@ def memorization(fake_features, train_features, reference: int = 2000, quantile:
     return {"memorized": float((fake_nn <= threshold).float().mean()),
             "nn_ratio": float(fake_nn.median() / train_nn.median().clamp_min(1e-12)),
             "memorization_threshold": float(threshold)}
+
+
+@register_metric("memo", "memorization: share of samples closer to a training image than typical train pairs",
+                 images_only=True)
+def _memo_metric(ctx) -> dict:
+    return memorization(ctx.fake["features"], ctx.train_features()["features"], seed=ctx.seed)

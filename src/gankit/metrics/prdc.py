@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import torch
 
+from .registry import register_metric
+
 CHUNK = 2048
 
 
@@ -55,3 +57,27 @@ def prdc(real, fake, k_pr: int = 3, k_dc: int = 5) -> dict:
         "density": float(counts_dc.float().sum() / (k_dc * len(fake))),
         "coverage": float((nearest_fake <= real_r[k_dc]).float().mean()),
     }
+
+
+def _prdc_of(ctx) -> dict:
+    """PR and DC share their distance computations: computed once per evaluation (``ctx.cache``).
+
+    Both papers compare equally many real and fake samples (the k-NN radii depend on the set
+    size), so the real side is a random subset of the size of the fake side when it is larger.
+    """
+    if "prdc" not in ctx.cache:
+        real_f, n = ctx.real["features"], len(ctx.fake["features"])
+        if len(real_f) > n:
+            real_f = real_f[torch.randperm(len(real_f), generator=torch.Generator().manual_seed(ctx.seed))[:n]]
+        ctx.cache["prdc"] = prdc(real_f, ctx.fake["features"])
+    return ctx.cache["prdc"]
+
+
+@register_metric("pr", "precision and recall, k=3 (Kynkaanniemi et al. 2019)")
+def _pr_metric(ctx) -> dict:
+    return {k: v for k, v in _prdc_of(ctx).items() if k in ("precision", "recall")}
+
+
+@register_metric("dc", "density and coverage, k=5 (Naeem et al. 2020)")
+def _dc_metric(ctx) -> dict:
+    return {k: v for k, v in _prdc_of(ctx).items() if k in ("density", "coverage")}

@@ -15,6 +15,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from .registry import register_metric
+
 PATCH = 7
 _KERNEL = torch.tensor([1.0, 4.0, 6.0, 4.0, 1.0]) / 16.0
 
@@ -94,3 +96,10 @@ def swd(real: torch.Tensor, fake: torch.Tensor, patches_per_image: int = 128, pr
         df = _normalize(_descriptors(lf, patches_per_image, torch.Generator().manual_seed(seed + 1 + i)))
         per_level.append(1e3 * sliced_wasserstein(dr, df, projections, gen=gen))
     return {"swd": sum(per_level) / len(per_level), "swd_levels": per_level}
+
+
+@register_metric("swd", "sliced Wasserstein distance on Laplacian pyramids x1e3 (ProGAN), per level and mean",
+                 images_only=True)
+def _swd_metric(ctx) -> dict:
+    ctx.info["swd_images"] = min(len(ctx.samples), len(ctx.real_data), ctx.swd_max_images or len(ctx.real_data))
+    return swd(ctx.real_data, ctx.samples, seed=ctx.seed, max_images=ctx.swd_max_images)

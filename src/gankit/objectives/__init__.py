@@ -5,10 +5,11 @@ from .base import Latent, Objective
 from .began import BEGAN
 from .dragan import DRAGAN
 from .ebgan import EnergyGAN
+from .hinge import HingeGAN
 from .infogan import InfoGAN
 from .lsgan import LeastSquaresGAN
 from .minimax import G_LOSSES, MinimaxGAN
 from .wgan import WassersteinGAN, WassersteinGP
 
-__all__ = ["ACGAN", "BEGAN", "DRAGAN", "G_LOSSES", "EnergyGAN", "InfoGAN", "Latent", "LeastSquaresGAN",
-           "MinimaxGAN", "Objective", "WassersteinGAN", "WassersteinGP"]
+__all__ = ["ACGAN", "BEGAN", "DRAGAN", "G_LOSSES", "EnergyGAN", "HingeGAN", "InfoGAN", "Latent",
+           "LeastSquaresGAN", "MinimaxGAN", "Objective", "WassersteinGAN", "WassersteinGP"]

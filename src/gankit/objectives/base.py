@@ -1,10 +1,11 @@
 """The contract between a GAN family's losses and the Trainer.
 
 An :class:`Objective` says how one discriminator (critic) update and one generator update are
-computed: it draws latents, runs the nets and returns a scalar loss plus detached statistics. The
-Trainer owns everything else (optimizers, precision, n_critic schedule, logging), so a new loss is
-one small subclass. Objectives are ``nn.Module`` so that any state of their own (BEGAN's k_t, an
-auxiliary head) is saved and restored with the checkpoint.
+computed: it draws latents, runs the nets and returns a scalar loss plus detached statistics.
+:class:`gankit.games.latent.LatentGame` turns it into the D and G phases of a Game; the Trainer
+owns everything else (optimizers, precision, logging), so a new loss is one small subclass.
+Objectives are ``nn.Module`` so that any state of their own (BEGAN's k_t, an auxiliary head) is
+saved and restored with the checkpoint (as part of the Game's state).
 """
 
 from __future__ import annotations
@@ -33,8 +34,6 @@ class Latent(nn.Module):
 class Objective(nn.Module):
     """Base class: subclasses implement :meth:`discriminator_loss` and :meth:`generator_loss`."""
 
-    #: the paper's name for what D is ("discriminator" or "critic"); used only in messages
-    d_role = "discriminator"
     #: True when G and D take class labels (CGAN, ACGAN) or a code a label can pin (InfoGAN):
     #: the Trainer then draws fixed sample grids with one class per row
     conditional = False

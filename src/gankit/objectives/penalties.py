@@ -50,3 +50,13 @@ def input_gradient_norm(D, x: torch.Tensor, labels: torch.Tensor | None = None) 
 def gradient_penalty(D, x_hat: torch.Tensor, labels: torch.Tensor | None = None, target: float = 1.0) -> torch.Tensor:
     """``E[(||grad D(x_hat)|| - target)^2]`` (multiply by lambda at the call site)."""
     return (input_gradient_norm(D, x_hat, labels) - target).pow(2).mean()
+
+
+def r1_penalty(D, real: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
+    """R1 (Mescheder, Geiger & Nowozin 2018, "Which Training Methods for GANs do actually Converge?"):
+    ``E ||grad_x D(x)||^2`` on real data only, zero-centred (multiply by gamma/2 at the call site).
+    Unlike WGAN-GP's penalty it pushes D's gradient to 0 where the data is, so near equilibrium D
+    stops pulling G off the data: the paper proves local convergence with it."""
+    x = real.detach().requires_grad_(True)
+    (grad,) = torch.autograd.grad(D(x, labels).sum(), x, create_graph=True)
+    return grad.float().pow(2).flatten(1).sum(1).mean()

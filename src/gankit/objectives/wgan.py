@@ -5,8 +5,9 @@ the critic minimises the negative, G minimises ``-E f(G(z))``. ``d_real``/``d_fa
 critic means, so ``d_real - d_fake`` is the running distance estimate.
 
 - :class:`WassersteinGAN`: Lipschitz by clipping every critic weight to [-c, c] after each
-  critic step (c = 0.01), trained with RMSprop (the paper found momentum unstable).
-  The paper's extra schedule (100 critic steps for the first 25 G steps) is not reproduced.
+  critic step (c = 0.01), trained with RMSprop (the paper found momentum unstable). The
+  authors' critic warm-up (100 critic steps for the first 25 G steps and every 500th) is the
+  recipe's default, scheduled by the Game's D phase (see :mod:`gankit.critic_schedule`).
 - :class:`WassersteinGP` (Gulrajani et al. 2017, "Improved Training of Wasserstein GANs"):
   Lipschitz by the two-sided penalty lambda (||grad f(x_hat)|| - 1)^2 on per-sample interpolates
   (see :mod:`.penalties`), lambda = 10, with a critic without batchnorm.
@@ -21,8 +22,6 @@ from .penalties import gradient_penalty, interpolate
 
 
 class WassersteinGAN(Objective):
-    d_role = "critic"
-
     def __init__(self, latent: Latent, clip: float | None = 0.01):
         super().__init__(latent)
         self.clip = clip

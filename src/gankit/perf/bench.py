@@ -20,7 +20,7 @@ import torch
 from ..config import TrainConfig
 from ..data import Dataset, get_dataset
 from ..engine import Trainer
-from ..models import build_recipe, get_model, resolve
+from ..models import build_game, get_model, resolve
 from ..precision import resolve_device, resolve_precision
 from .flops import count_flops
 from .peak import matmul_peak
@@ -76,7 +76,7 @@ class BenchResult:
 
 def _trainer(cfg: TrainConfig, dataset: Dataset, device, precision, tmp: Path) -> Trainer:
     torch.manual_seed(cfg.seed)
-    return Trainer(cfg, build_recipe(cfg, dataset.spec), dataset, tmp, device, precision, quiet=True)
+    return Trainer(cfg, build_game(cfg, dataset.spec), dataset, tmp, device, precision, quiet=True)
 
 
 def _sync(device: torch.device) -> None:
@@ -100,7 +100,7 @@ def bench_model(model: str = "dcgan", batch_size: int = 64, steps: int = 50, pre
         data = get_dataset(cfg.dataset, "train", cfg.data_root, cfg.image_size, cfg.channels)
     cfg = resolve(cfg, data.spec)
     dev = resolve_device(cfg.device)
-    prec = resolve_precision(cfg.precision, dev)
+    prec = resolve_precision(cfg.precision, dev, data.spec.kind)  # as training picks it (fp32 for 2D points)
     with tempfile.TemporaryDirectory() as tmp:
         trainer = _trainer(cfg, data, dev, prec, Path(tmp))
         t0 = time.perf_counter()
@@ -127,7 +127,7 @@ def bench_model(model: str = "dcgan", batch_size: int = 64, steps: int = 50, pre
             counted = _trainer(eager, data, dev, prec, Path(tmp))
             counted.step(False)
         flops = count_flops(lambda: counted.step(False))
-        n_critic = trainer.n_critic
+        n_critic = trainer.game.batches_per_step()
     peak_rate = matmul_peak(prec.name, dev) if peak else 0.0
     gflops = flops / (ms / 1000) / 1e9
     return BenchResult(

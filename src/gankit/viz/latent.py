@@ -10,10 +10,11 @@ Conventions that matter when reading the pictures:
   between two Gaussian samples passes through the low-norm middle where G has rarely been
   trained; the great circle keeps a typical norm.
 - The random walk is ``z <- sqrt(1 - a^2) z + a eps``: every frame is still a N(0, I) sample.
-- Truncation acts on the Gaussian part of the latent only (never on class one-hots or InfoGAN's
-  codes). ``shrink``: ``z <- psi * z``, towards the mean of the prior (0), as StyleGAN's psi does
-  in its w space. ``resample``: components with ``|z_i| > psi`` are redrawn until inside (BigGAN's
-  truncation trick, psi is then a threshold).
+- Truncation is the Sampler's (:mod:`gankit.games.sampler`): it acts on the Gaussian part of the
+  latent only (never on class one-hots or InfoGAN's codes). ``shrink``: ``z <- psi * z``, towards
+  the mean of the prior (0), as StyleGAN's psi does in its w space. ``resample``: components with
+  ``|z_i| > psi`` are redrawn until inside (BigGAN's truncation trick, psi is then a threshold).
+  Here it is applied to each seed's latent before paths and averages are taken.
 - Arithmetic (Radford et al. 2015, DCGAN section 6.3): each operand is the average z of a few
   chosen seeds; the result is decoded with and without small noise (+-0.25 as in the paper's
   figure), next to the images of every operand.
@@ -28,11 +29,7 @@ import torch
 
 from ..data.base import to_uint8
 from ..errors import GankitError
-
-TRUNCATION_METHODS = {
-    "shrink": "z <- psi * z (towards the prior mean 0)",
-    "resample": "components with |z_i| > psi redrawn from N(0, 1) (BigGAN)",
-}
+from ..games.sampler import TRUNCATION_METHODS  # noqa: F401  (re-exported for the explore command)
 
 
 def slerp(a: torch.Tensor, b: torch.Tensor, t: torch.Tensor | float) -> torch.Tensor:
@@ -80,7 +77,7 @@ def parse_arithmetic(expr: str) -> list[tuple[int, list[int]]]:
 class LatentExplorer:
     """Latents and pictures of one run. ``labels`` pins the class of conditional models."""
 
-    def __init__(self, run, truncation: float | None = None, method: str = "shrink"):
+    def __init__(self, run, truncation: float | None = None, method: str = "shrink", ema: bool = True):
         if run.spec.kind != "image":
             raise GankitError(f"explore draws image grids; {run.path} generates 2D points "
                               "(use 'gankit sample RUN --out points.png' for a scatter plot)")
@@ -91,56 +88,38 @@ class LatentExplorer:
         if method == "shrink" and truncation is not None and truncation > 1:
             raise GankitError(f"--truncation {truncation} > 1 would spread z out (use psi in (0, 1] with shrink)")
         self.run = run
-        self.G = run.generator.eval()
-        self.latent = run._latent
+        self.sampler = run.sampler(ema=ema)
+        self.G = self.sampler.G
+        self.latent = self.sampler.latent
         self.z_dim = self.latent.z_dim
         self.truncation, self.method = truncation, method
-        from ..models import get_model
-
-        info = get_model(run.config.model)
-        self.codes = hasattr(self.latent, "n_cat") and hasattr(self.latent, "split")  # InfoGAN
-        self.conditional = info.conditional and not self.codes and run.spec.num_classes > 0
-        self.num_classes = run.spec.num_classes
+        self.codes = self.sampler.codes  # InfoGAN
+        self.conditional = self.sampler.conditional and not self.codes
+        self.num_classes = self.sampler.num_classes
 
     # -- latents -----------------------------------------------------------------------------
     def latent_of(self, seed: int) -> torch.Tensor:
-        z = self.latent.sample(1, "cpu", generator=torch.Generator().manual_seed(seed))[0]
-        return self.truncate(z[None], seed=seed)[0]
+        z = self.sampler.fixed_inputs(1, seed)["z"]
+        return self.truncate(z, seed=seed)[0]
 
     def latents(self, seeds: list[int]) -> torch.Tensor:
         return torch.stack([self.latent_of(s) for s in seeds])
 
     def truncate(self, latent: torch.Tensor, psi: float | None = None, seed: int = 0) -> torch.Tensor:
-        """Apply the truncation trick to the Gaussian part (first ``z_dim`` entries) of latents."""
-        psi = self.truncation if psi is None else psi
-        if psi is None:
-            return latent
-        latent = latent.clone()
-        z = latent[:, : self.z_dim]
-        if self.method == "shrink":
-            latent[:, : self.z_dim] = psi * z
-        else:
-            g = torch.Generator().manual_seed(10_007 + seed)
-            for _ in range(1000):
-                bad = z.abs() > psi
-                if not bad.any():
-                    break
-                z = torch.where(bad, torch.randn(z.shape, generator=g), z)
-            latent[:, : self.z_dim] = z.clamp(-psi, psi)
-        return latent
+        """The Sampler's truncation trick, with this explorer's psi and method by default."""
+        return self.sampler.truncate(latent, self.truncation if psi is None else psi, self.method, seed)
 
     def _labels(self, n: int, label: int | None) -> torch.Tensor | None:
         if not self.conditional:
             return None
         return torch.full((n,), 0 if label is None else label, dtype=torch.long)
 
-    @torch.no_grad()
     def decode(self, latent: torch.Tensor, labels: torch.Tensor | None = None,
                label: int | None = None) -> torch.Tensor:
         """uint8 images of latents (``labels`` per row, or one ``label`` for all, for conditional models)."""
         if labels is None:
             labels = self._labels(len(latent), label)
-        return to_uint8(self.G(latent, labels).float())
+        return self.sampler.generate({"z": latent, "y": labels})
 
     @torch.no_grad()
     def decode_soft(self, latent: torch.Tensor, weights: torch.Tensor) -> torch.Tensor:
@@ -239,8 +218,7 @@ class LatentExplorer:
 
     def truncation_rows(self, psis: list[float], columns: int, seed: int) -> torch.Tensor:
         """One row per psi, the same seeds in every row (psi=1 with shrink is the untruncated model)."""
-        base = torch.stack([self.latent.sample(1, "cpu", generator=torch.Generator().manual_seed(seed + j))[0]
-                            for j in range(columns)])
+        base = torch.cat([self.sampler.fixed_inputs(1, seed + j)["z"] for j in range(columns)])
         rows = [self.decode(self.truncate(base, psi, seed=seed)) for psi in psis]
         return torch.cat(rows)
 

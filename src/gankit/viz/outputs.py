@@ -1,7 +1,10 @@
-"""End-of-run pictures: ``curves.png`` and ``progress.gif`` in the run folder.
+"""Pictures a run folder gets while and after training: the fixed-noise grids
+(``samples/step_NNNNNN.png`` every ``--sample-every`` steps, ``samples/final.png``), then
+``curves.png`` and ``progress.gif`` at the end.
 
-A training callback (always on: it costs about a second at the end of a run and nothing while
-training), so every run folder can be judged by eye without running another command.
+Training callbacks (always on: a grid costs one small forward pass, the end pictures about a
+second), so every run folder can be judged by eye without running another command, and the
+Trainer itself never draws.
 """
 
 from __future__ import annotations
@@ -11,18 +14,49 @@ from ..distributed import is_main_process
 from ..engine import Callback
 
 
+class SampleGrids(Callback):
+    """The fixed-noise grid through the Sampler (EMA nets where the run keeps them)."""
+
+    def __init__(self, every: int, reference=None):
+        self.every, self.reference = every, reference
+
+    def save(self, view, name: str) -> None:
+        from .grid import save_samples_picture
+
+        save_samples_picture(view.generate_fixed(), view.spec.kind, view.run_dir / "samples" / name,
+                             reference=self.reference, title=f"{view.config.model}, step {view.step}")
+
+    def on_step(self, view) -> None:
+        if view.step % self.every == 0 and is_main_process():
+            self.save(view, f"step_{view.step:06d}.png")
+
+    def on_end(self, view) -> None:
+        if is_main_process():
+            self.save(view, "final.png")
+
+
 class RunPictures(Callback):
-    def on_end(self, trainer) -> None:
+    def on_end(self, view) -> None:
         if not is_main_process():
             return
         from .curves import write_run_curves
         from .gif import write_progress_gif
 
-        write_run_curves(trainer.run_dir)
-        write_progress_gif(trainer.run_dir)
+        write_run_curves(view.run_dir)
+        write_progress_gif(view.run_dir)
 
-    def on_diverged(self, trainer, error) -> None:
-        self.on_end(trainer)  # the pictures of the good part of the run
+    def on_diverged(self, view, error) -> None:
+        self.on_end(view)  # the pictures of the good part of the run
+
+
+def reference_points(dataset):
+    """Real points drawn under a 2D scatter of samples (None for images)."""
+    return dataset.data[:2000] if dataset.spec.kind == "points" else None
+
+
+@register_callback
+def _sample_grids(cfg, run_dir, dataset):
+    return SampleGrids(cfg.sample_every, reference_points(dataset))
 
 
 @register_callback

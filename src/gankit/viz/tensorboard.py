@@ -19,28 +19,29 @@ SKIP = {"step"}
 
 
 class TensorBoardLogger(Callback):
-    def __init__(self, run_dir, sample_every: int):
+    def __init__(self, run_dir, sample_every: int, reference=None):
         from torch.utils.tensorboard import SummaryWriter
 
         self.writer = SummaryWriter(log_dir=str(run_dir / "tensorboard"))
         self.sample_every = sample_every
+        self.reference = reference
         self.last_grid_step = -1
         self.pending: dict | None = None
 
-    def on_log(self, trainer, record: dict) -> None:
+    def on_log(self, view, record: dict) -> None:
         # Callbacks after this one may still add keys (eval metrics) to this record: write the
         # previous record, complete by now, and keep this one for the next call.
         self._write_scalars()
         self.pending = record
         step = record["step"]
         if self.last_grid_step < 0 or step // self.sample_every > self.last_grid_step // self.sample_every:
-            self._grid(trainer, step)
+            self._grid(view, step)
         self.writer.flush()
 
-    def on_end(self, trainer) -> None:
+    def on_end(self, view) -> None:
         self._write_scalars()
-        if self.last_grid_step != trainer.step_count:
-            self._grid(trainer, trainer.step_count)
+        if self.last_grid_step != view.step:
+            self._grid(view, view.step)
         self.writer.close()
 
     def _write_scalars(self) -> None:
@@ -55,9 +56,9 @@ class TensorBoardLogger(Callback):
                 self.writer.add_scalar(f"train/{key}", value, step)
         self.writer.add_scalar("train/alarms", len(record.get("alarms", [])), step)
 
-    def _grid(self, trainer, step: int) -> None:
-        samples = trainer.generate_fixed()
-        if trainer.spec.kind == "image":
+    def _grid(self, view, step: int) -> None:
+        samples = view.generate_fixed()
+        if view.spec.kind == "image":
             from torchvision.utils import make_grid
 
             nrow = max(1, math.ceil(math.sqrt(len(samples))))
@@ -69,8 +70,8 @@ class TensorBoardLogger(Callback):
             import matplotlib.pyplot as plt
 
             fig, ax = plt.subplots(figsize=(3, 3), dpi=80)
-            if trainer.reference is not None:
-                r = trainer.reference.cpu().numpy()
+            if self.reference is not None:
+                r = self.reference.cpu().numpy()
                 ax.scatter(r[:, 0], r[:, 1], s=2, c="0.7")
             p = samples.cpu().numpy()
             ax.scatter(p[:, 0], p[:, 1], s=3, c="tab:orange")
@@ -89,4 +90,6 @@ def _tensorboard(cfg, run_dir, dataset):
         from ..errors import GankitError
 
         raise GankitError("--tensorboard needs the tensorboard package (pip install tensorboard)") from None
-    return TensorBoardLogger(run_dir, cfg.sample_every)
+    from .outputs import reference_points
+
+    return TensorBoardLogger(run_dir, cfg.sample_every, reference_points(dataset))

@@ -1,0 +1,160 @@
+"""What "a sample" of a family is, in one place: the :class:`Sampler`.
+
+Fixed grids while training, ``gankit sample``, ``Run.sample``, evaluation, the pitfall alarms,
+``gankit explore`` and TensorBoard all ask a Sampler for inputs and images, so "generate from G
+with these inputs, in eval mode, as uint8" and "is this model conditional?" are answered once.
+
+:class:`LatentSampler` serves every family whose generator maps a latent z (plus a class or
+InfoGAN's codes) to a sample. Truncation is one of its options (``generate(..., truncation=psi)``),
+applied to the Gaussian part of z only, never to a one-hot class or InfoGAN's codes:
+
+- ``shrink``: ``z <- psi * z``, towards the prior's mean 0 (StyleGAN's psi, here in Z);
+- ``resample``: components with ``|z_i| > psi`` are redrawn until inside (BigGAN's trick).
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+import torch
+from torch import nn
+
+from ..data.base import DataSpec, to_uint8
+from ..errors import GankitError
+from .base import Batch
+
+TRUNCATION_METHODS = {
+    "shrink": "z <- psi * z (towards the prior mean 0)",
+    "resample": "components with |z_i| > psi redrawn from N(0, 1) (BigGAN)",
+}
+RESAMPLE_SEED_OFFSET = 10_007
+
+
+class Sampler(Protocol):
+    def fixed_inputs(self, n: int, seed: int | None = None, labels=None) -> Batch: ...
+
+    def generate(self, inputs: Batch, **opts) -> torch.Tensor: ...
+
+
+def class_rows(n: int, num_classes: int) -> tuple[torch.Tensor, int]:
+    """Labels for a grid with one row per class: ``(labels, images_per_row)``; n=100, K=10 -> 10 x 10."""
+    per_row = max(1, -(-n // num_classes))
+    return (torch.arange(n) // per_row).clamp(max=num_classes - 1), per_row
+
+
+def check_truncation(psi: float | None, method: str) -> None:
+    if method not in TRUNCATION_METHODS:
+        raise GankitError(f"unknown truncation method {method!r} (use one of: {', '.join(TRUNCATION_METHODS)})")
+    if psi is not None and not psi > 0 and not (method == "shrink" and psi == 0):
+        raise GankitError(f"--truncation must be a positive number, not {psi}")
+    if method == "shrink" and psi is not None and psi > 1:
+        raise GankitError(f"--truncation {psi} > 1 would spread z out (use psi in (0, 1] with shrink)")
+
+
+class LatentSampler:
+    """Samples of ``G(z, y)``: z from the Game's :class:`~gankit.nets.latent.Latent`, y a class.
+
+    ``num_classes`` > 0 means labels change the samples: the data's classes for class-conditional
+    families, the categorical code's values for InfoGAN (``codes``); 0 means unconditional.
+    """
+
+    def __init__(self, G: nn.Module, latent, spec: DataSpec, num_classes: int = 0, codes: bool = False):
+        self.G, self.latent, self.spec = G, latent, spec
+        self.num_classes, self.codes = num_classes, codes
+
+    @property
+    def conditional(self) -> bool:
+        return self.num_classes > 0
+
+    @property
+    def z_dim(self) -> int:
+        return self.latent.z_dim
+
+    # -- inputs ------------------------------------------------------------------------------
+    def fixed_inputs(self, n: int, seed: int | None = None, labels=None) -> Batch:
+        """``{"z", "y"}`` for ``n`` samples: z drawn on the CPU from ``torch.Generator(seed)`` (the
+        global RNG when seed is None), so a seed names the same z on every machine. ``labels``: a
+        class for all, one per sample, or None: a class-conditional sampler then cycles through the
+        classes, InfoGAN keeps the codes drawn with z."""
+        if n <= 0:
+            raise GankitError(f"--n must be a positive integer, not {n}")
+        gen = torch.Generator().manual_seed(seed) if seed is not None else None
+        z = self.latent.sample(n, "cpu", generator=gen)
+        y = None if labels is None and self.codes else self.labels(n, labels)
+        return {"z": z, "y": y}
+
+    def grid_inputs(self, n: int, seed: int) -> Batch:
+        """Inputs of a fixed grid that shows every class (or code value) in turn."""
+        return self.fixed_inputs(n, seed, labels=torch.arange(n) % self.num_classes if self.conditional else None)
+
+    def labels(self, n: int, labels=None) -> torch.Tensor | None:
+        if not self.conditional:
+            return None
+        if labels is None:
+            return torch.arange(n) % self.num_classes
+        if isinstance(labels, int):
+            labels = torch.full((n,), labels, dtype=torch.long)
+        labels = torch.as_tensor(labels, dtype=torch.long)
+        if labels.numel() and not (0 <= int(labels.min()) and int(labels.max()) < self.num_classes):
+            raise GankitError(f"--class must be in 0..{self.num_classes - 1}, not {int(labels.max())}")
+        return labels
+
+    def random_labels(self, n: int, seed: int) -> torch.Tensor | None:
+        """Uniformly drawn classes (evaluation of a conditional model), or None."""
+        if not self.conditional:
+            return None
+        return torch.randint(self.num_classes, (n,), generator=torch.Generator().manual_seed(seed))
+
+    # -- truncation --------------------------------------------------------------------------
+    def truncate(self, z: torch.Tensor, psi: float | None, method: str = "shrink", seed: int = 0) -> torch.Tensor:
+        """The truncation trick on the Gaussian part (first ``z_dim`` entries) of latents."""
+        check_truncation(psi, method)
+        if psi is None:
+            return z
+        z = z.clone()
+        gauss = z[:, : self.z_dim]
+        if method == "shrink":
+            z[:, : self.z_dim] = psi * gauss
+            return z
+        g = torch.Generator().manual_seed(RESAMPLE_SEED_OFFSET + seed)
+        for _ in range(1000):
+            bad = gauss.abs() > psi
+            if not bad.any():
+                break
+            gauss = torch.where(bad, torch.randn(gauss.shape, generator=g), gauss)
+        z[:, : self.z_dim] = gauss.clamp(-psi, psi)
+        return z
+
+    # -- samples -----------------------------------------------------------------------------
+    @torch.no_grad()
+    def generate(self, inputs: Batch, truncation: float | None = None, truncation_method: str = "shrink",
+                 batch_size: int = 500, raw: bool = False, seed: int = 0) -> torch.Tensor:
+        """Samples of ``inputs`` in eval mode, on the CPU: uint8 (N, C, H, W) images, float (N, dim)
+        points; ``raw`` keeps images as floats in [-1, 1]."""
+        z = self.truncate(inputs["z"], truncation, truncation_method, seed)
+        y = inputs.get("y")
+        if self.conditional and not self.codes and y is None:
+            y = self.labels(len(z))
+        device = _device_of(self.G)
+        was_training = self.G.training
+        self.G.eval()
+        try:
+            out = []
+            for start in range(0, len(z), batch_size):
+                zb = z[start:start + batch_size].to(device)
+                yb = y[start:start + batch_size].to(device) if y is not None else None
+                x = self.G(zb, yb).float()
+                out.append(x.cpu() if raw or self.spec.kind != "image" else to_uint8(x).cpu())
+        finally:
+            self.G.train(was_training)
+        return torch.cat(out)
+
+    def sample(self, n: int, seed: int | None = None, labels=None, **opts) -> torch.Tensor:
+        """``generate(fixed_inputs(n, seed, labels))``: the one-call form."""
+        return self.generate(self.fixed_inputs(n, seed, labels), **opts)
+
+
+def _device_of(module: nn.Module) -> torch.device:
+    for p in module.parameters():
+        return p.device
+    return torch.device("cpu")

@@ -1,0 +1,68 @@
+"""EMA of G: the half-life formula, batchnorm buffers, checkpoints, --no-ema, and better samples."""
+
+import pytest
+import torch
+from torch import nn
+
+import gankit
+from gankit.checkpoint import load_checkpoint
+from gankit.cli import main
+from gankit.ema import ema_beta, ema_copy, ema_update
+
+
+def test_beta_from_half_life_in_images():
+    assert ema_beta(1000, 1000, 10**9) == pytest.approx(0.5)  # one half-life per update
+    assert ema_beta(1000, 250, 10**9) == pytest.approx(0.5 ** 0.25)
+    # ramp-up: 100 images seen -> half-life at most 0.05 * 100 = 5 images
+    assert ema_beta(1000, 10, 100) == pytest.approx(0.5 ** 2)
+    assert ema_beta(1000, 10, 100, rampup=None) == pytest.approx(0.5 ** 0.01)
+
+
+def test_update_averages_parameters_and_copies_batchnorm_buffers():
+    net = nn.Sequential(nn.Linear(3, 4), nn.BatchNorm1d(4))
+    avg = ema_copy(net)
+    with torch.no_grad():
+        net[0].weight.add_(1.0)
+    net.train()
+    net(torch.randn(32, 3) * 5 + 2)  # moves the running statistics
+    before = avg[0].weight.clone()
+    ema_update(avg, net, beta=0.75)
+    assert torch.allclose(avg[0].weight, 0.75 * before + 0.25 * net[0].weight)
+    assert torch.equal(avg[1].running_mean, net[1].running_mean) and int(avg[1].num_batches_tracked) == 1
+    assert not any(p.requires_grad for p in avg.parameters())
+
+
+def test_ema_is_checkpointed_resumed_exactly_and_sampled_by_default(tmp_path, fashion_small):
+    data = fashion_small.subset(256, seed=1)
+    common = dict(model="dcgan", dataset="fashion-mnist", batch_size=32, seed=5, width=8, quiet=True, data=data,
+                  ema=500)
+    gankit.train(out=tmp_path / "full", steps=10, **common)
+    gankit.train(out=tmp_path / "split", steps=4, **common)
+    gankit.train(resume=tmp_path / "split", steps=10, quiet=True, data=data)
+    a, b = (load_checkpoint(tmp_path / r / "checkpoints" / "last.pt")["ema"]["G"] for r in ("full", "split"))
+    assert a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
+    run = gankit.load_run(tmp_path / "full")
+    assert run.has_ema
+    ema, raw = run.sample(16, seed=0), run.sample(16, seed=0, ema=False)
+    assert not torch.equal(ema, raw)
+    assert main(["sample", str(run.path), "--n", "16", "--seed", "0", "--out", str(tmp_path / "e.npy")]) == 0
+    assert main(["sample", str(run.path), "--n", "16", "--seed", "0", "--no-ema", "--out", str(tmp_path / "r.npy")]) == 0
+    import numpy as np
+
+    assert np.array_equal(np.load(tmp_path / "e.npy"), ema[:, 0].numpy())
+    assert np.array_equal(np.load(tmp_path / "r.npy"), raw[:, 0].numpy())
+
+
+def test_ema_samples_score_no_worse_than_raw_g(tmp_path, fashion_train):
+    from gankit.metrics.evaluate import fid_of_run
+
+    run = gankit.train(out=tmp_path / "ema", steps=EMA_STEPS, **EMA_BUDGET, data=fashion_train)
+    fid_ema = fid_of_run(run, n=2000)
+    fid_raw = fid_of_run(run, n=2000, ema=False)
+    print(f"dcgan, {EMA_STEPS} steps, --ema {EMA_BUDGET['ema']}: classifier FID raw G {fid_raw:.1f}, EMA {fid_ema:.1f}")
+    assert fid_ema <= EMA_TOLERANCE * fid_raw, (fid_raw, fid_ema)
+
+
+EMA_BUDGET = dict(model="dcgan", dataset="fashion-mnist", batch_size=64, seed=0, width=32, quiet=True, precision="fp32",
+                  ema=10_000, sample_every=10**6, checkpoint_every=10**6)
+EMA_STEPS, EMA_TOLERANCE = 400, 1.0
