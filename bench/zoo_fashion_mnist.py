@@ -183,7 +183,8 @@ def write_table(results_file: Path, path: Path, command: str, args) -> None:
         "# The zoo on Fashion-MNIST",
         "",
         f"Made by `{command}`. The budget is the same number of discriminator updates ({args.d_updates}) for every",
-        "model, so the n_critic = 5 models (wgan, wgan-gp) make 5x fewer generator steps; batch "
+        "model, so the n_critic = 5 models (" + ", ".join(m for m, r in rows.items() if r["n_critic"] == 5)
+        + ") make 5x fewer generator steps; batch "
         f"{args.batch_size}, seed {args.seed}; every model except dcgan on the zoo backbone of Lucic et al. 2018",
         "(gan too, instead of its MLP), each with its paper's optimizer, learning rates, n_critic and params; wgan",
         "without its 100-critic warm-up, which alone would exceed the budget. A row named `model[k=v]` changes one",

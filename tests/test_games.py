@@ -140,3 +140,14 @@ def test_the_g_phase_freezes_d_and_the_d_phase_freezes_g(tmp_path):
     d_phase, g_phase = game.phases()
     head = set(map(id, game.objective.aux.parameters()))
     assert head <= set(map(id, game.parameters_of(d_phase))) and not head & set(map(id, game.parameters_of(g_phase)))
+
+
+def test_a_half_written_last_metrics_line_is_skipped_by_every_reader(tmp_path):
+    """A run killed mid-write leaves a partial last line: Run.metrics() and the report's reader agree."""
+    from gankit.viz.runfiles import read_metrics
+
+    run = gankit.train(out=tmp_path / "r", model="gan", dataset="ring8", steps=4, batch_size=32, log_every=2,
+                       quiet=True, diagnostics=False)
+    with open(run.path / "metrics.jsonl", "a") as f:
+        f.write('{"step": 6, "d_lo')
+    assert [r["step"] for r in run.metrics()] == [r["step"] for r in read_metrics(run.path)] == [2, 4]

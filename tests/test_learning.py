@@ -62,15 +62,19 @@ def test_began_learns_fashion_mnist(tmp_path, fashion_train):
     assert fid1 < fraction * fid0, (fid0, fid1)
 
 
-# SNGAN (spectral norm on every layer of the zoo D, hinge loss, n_dis 5, EMA of G) on Fashion-MNIST. Measured:
-# see SNGAN_ON_IMAGES below and docs/zoo-fashion-mnist.md.
-SNGAN_ON_IMAGES = (200, 0.5)
+# SNGAN (hinge loss, spectral norm on every layer of the zoo D, EMA of G) on Fashion-MNIST, in the paper's 1-step
+# setting (Miyato et al. 2018, Table 1 "C": Adam 2e-4, betas (0.5, 0.999), n_dis 1), 5x cheaper per step than the
+# recipe's default n_dis 5 (whose 2000-D-update run is a row of docs/zoo-fashion-mnist.md). Measured (classifier FID
+# of 2000 samples, width 32, batch 64, fp32, 300 steps): 1725 -> 290 (seed 0, 0.168), 1729 -> 298 (seed 1, 0.172);
+# raw G 275 and 282 at the same step.
+SNGAN_ON_IMAGES = (300, 0.3)
 
 
 def test_sngan_learns_fashion_mnist(tmp_path, fashion_train):
     steps, fraction = SNGAN_ON_IMAGES
     budget = dict(model="sngan", dataset="fashion-mnist", batch_size=64, seed=0, width=32, quiet=True,
-                  data=fashion_train, precision="fp32", sample_every=10**6, checkpoint_every=10**6)
+                  data=fashion_train, precision="fp32", sample_every=10**6, checkpoint_every=10**6,
+                  n_critic=1, betas_g=[0.5, 0.999], betas_d=[0.5, 0.999])
     fid0 = fid_of_run(gankit.train(out=tmp_path / "s0", steps=1, **budget), n=2000)
     run = gankit.train(out=tmp_path / "s1", steps=steps, **budget)
     assert run.has_ema  # the recipe samples from an EMA of G

@@ -390,8 +390,9 @@ def began(spec: DataSpec, cfg: TrainConfig) -> LatentGame:
     loss="D: E relu(1 - D(x)) + E relu(1 + D(G(z))); G: -E D(G(z)); each D weight W used as W / sigma(W), "
          "sigma from one power iteration per D forward",
     hyper="D = the zoo backbone with spectral norm on every layer instead of batchnorm (--arch sngan: the paper's "
-          "standard CNN); Adam 2e-4 betas (0, 0.9), n_dis 5 as in the paper's ResNet runs (its DCGAN-style setting: "
-          "--n-critic 1 --lr-g 2e-4 --lr-d 2e-4 and betas (0.5, 0.999)); samples from an EMA of G (half-life 10k images)",
+          "standard CNN); Adam 2e-4 betas (0, 0.9), n_dis 5 as in the authors' code (sngan_projection); the paper's "
+          "Table 1 setting C is --n-critic 1 with betas_g/betas_d [0.5, 0.999] in a --config file; "
+          "samples from an EMA of G (half-life 10k images)",
     lr_g=2e-4, lr_d=2e-4, betas_g=[0.0, 0.9], betas_d=[0.0, 0.9], n_critic=5, ema=10_000,
     **ZOO,
 )

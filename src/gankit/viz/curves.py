@@ -17,13 +17,13 @@ from pathlib import Path
 
 #: panels with a fixed meaning: title, keys, log scale
 PANELS = [
-    ("losses", ("d_loss", "g_loss"), False),
+    ("losses", ("d_loss", "g_loss", "dreg_loss"), False),
     ("mean D(x) and D(G(z))", ("d_real", "d_fake"), False),
-    ("gradient norms", ("grad_norm_d", "grad_norm_g"), True),
+    ("gradient norms", ("grad_norm_d", "grad_norm_g", "grad_norm_dreg"), True),
     ("images / s", ("images_per_s",), False),
 ]
 #: numeric keys that are axes or bookkeeping, never plotted as a curve
-NOT_CURVES = {"step", "wall_time", "ms_per_step"}
+NOT_CURVES = {"step", "images", "wall_time", "ms_per_step"}
 X_AXES = {"step": "generator step", "wall_time": "training time (s)"}
 
 
