@@ -40,12 +40,12 @@ def test_g_update_skips_d_weight_gradients(tmp_path, fashion_small):
     cfg = resolve(TrainConfig(model="dcgan", batch_size=16, width=8, precision="fp32"), data.spec)
     cpu = torch.device("cpu")
     trainer = _trainer(cfg, data, cpu, resolve_precision("fp32", cpu), tmp_path)
-    frozen = count_flops(lambda: trainer.step(False))
+    frozen = count_flops(lambda: trainer.step())
     trainer.freeze_untrained = False  # what the step would cost without the freeze
-    live = count_flops(lambda: trainer.step(False))
+    live = count_flops(lambda: trainer.step())
     assert frozen < live
     trainer.freeze_untrained = True
-    trainer.step(False)
+    trainer.step()
     assert all(p.requires_grad for p in trainer.game.parameters())  # unfrozen again after the step
 
 

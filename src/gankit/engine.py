@@ -110,8 +110,11 @@ class Trainer:
         # skips D's weight-gradient kernels and the grad buffers they'd allocate (activations still
         # carry gradients through D). ``freeze_untrained`` False is only for measuring that.
         self.freeze_untrained = True
-        self._all_params = list(game.parameters())
-        self._trained = {p.name: {id(q) for q in game.parameters_of(p)} for p in self.phases}
+        self._untrained = {}  # phase name -> the parameters to freeze for it, listed once
+        for phase in self.phases:
+            trained = {id(q) for q in game.parameters_of(phase)}
+            self._untrained[phase.name] = [q for q in game.parameters() if id(q) not in trained]
+        self._keys = {p.name: (f"{p.name.lower()}_loss", f"grad_norm_{p.name.lower()}") for p in self.phases}
         if cfg.compile:
             for net in game.nets.values():  # in place: state_dict keys stay the same
                 net.compile()
@@ -153,7 +156,7 @@ class Trainer:
         return self.game.sampler(self.ema or None)
 
     # -- the game -------------------------------------------------------------------------
-    def step(self, log: bool = False) -> None:
+    def step(self) -> None:
         """One generator step: every phase ``repeat(step)`` times, lazy phases on their turns only."""
         batch = None
         for phase in self.phases:
@@ -187,8 +190,8 @@ class Trainer:
         finally:
             for p in frozen:
                 p.requires_grad_(True)
-        key = phase.name.lower()
-        self._add(f"grad_norm_{key}", _grad_norm(optimizer, self.scaler))
+        loss_key, norm_key = self._keys[phase.name]
+        self._add(norm_key, _grad_norm(optimizer, self.scaler))
         self.scaler.step(optimizer)
         self.scaler.update()
         self.game.after_step(phase.name, info)
@@ -196,13 +199,13 @@ class Trainer:
             if name in self.ema:
                 beta = ema_beta(self.game.ema[name], batch["x"].shape[0], self.images)
                 ema_update(self.ema[name], self.game.nets[name], beta)
-        self._add(f"{key}_loss", loss.detach().float())
+        self._add(loss_key, loss.detach().float())
         for k, v in stats.items():
             self._add(k, v.detach())
 
     def _freeze(self, phase: Phase) -> list[torch.nn.Parameter]:
-        trained = self._trained[phase.name]
-        frozen = [p for p in self._all_params if id(p) not in trained and p.requires_grad]
+        """Freeze what ``phase`` does not train; returns what to unfreeze (not what was frozen already)."""
+        frozen = [p for p in self._untrained[phase.name] if p.requires_grad]
         for p in frozen:
             p.requires_grad_(False)
         return frozen
@@ -220,7 +223,7 @@ class Trainer:
             log = next_step % self.cfg.log_every == 0 or next_step == total_steps
             first = self.compile_seconds is None and self.cfg.compile
             t0 = time.perf_counter() if first else 0.0
-            self.step(log)
+            self.step()
             if first:
                 # the first step of a compiled run pays for the compilation (a few steady steps' worth less)
                 self._sync()

@@ -23,7 +23,6 @@ from .games.latent import LatentGame
 from .nets.factory import build_autoencoder, build_discriminator, build_generator, build_nets
 from .objectives import (ACGAN, BEGAN, DRAGAN, G_LOSSES, EnergyGAN, HingeGAN, InfoGAN, Latent, LeastSquaresGAN,
                          MinimaxGAN, Objective, WassersteinGAN, WassersteinGP)
-from .optim import build_optimizer  # noqa: F401  (its home before gankit.optim)
 
 
 @dataclass(frozen=True)

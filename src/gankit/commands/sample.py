@@ -37,8 +37,6 @@ def run(args) -> int:
     if out.suffix.lower() not in (".png", ".npy"):
         raise GankitError(f"--out must end in .png (a grid) or .npy (an array), not {out.name!r}")
     check_truncation(args.truncation, args.truncation_method)
-    if args.truncation is not None and args.truncation <= 0:
-        raise GankitError(f"--truncation must be a positive number, not {args.truncation}")
     sampler = result.sampler(ema=args.ema)
     if args.label is not None:
         if not sampler.conditional:

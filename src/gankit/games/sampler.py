@@ -42,10 +42,15 @@ def class_rows(n: int, num_classes: int) -> tuple[torch.Tensor, int]:
     return (torch.arange(n) // per_row).clamp(max=num_classes - 1), per_row
 
 
-def check_truncation(psi: float | None, method: str) -> None:
+def check_method(method: str) -> None:
     if method not in TRUNCATION_METHODS:
         raise GankitError(f"unknown truncation method {method!r} (use one of: {', '.join(TRUNCATION_METHODS)})")
-    if psi is not None and not psi > 0 and not (method == "shrink" and psi == 0):
+
+
+def check_truncation(psi: float | None, method: str) -> None:
+    """A user's --truncation / --truncation-method, or a one-line error."""
+    check_method(method)
+    if psi is not None and not psi > 0:
         raise GankitError(f"--truncation must be a positive number, not {psi}")
     if method == "shrink" and psi is not None and psi > 1:
         raise GankitError(f"--truncation {psi} > 1 would spread z out (use psi in (0, 1] with shrink)")
@@ -108,7 +113,7 @@ class LatentSampler:
     # -- truncation --------------------------------------------------------------------------
     def truncate(self, z: torch.Tensor, psi: float | None, method: str = "shrink", seed: int = 0) -> torch.Tensor:
         """The truncation trick on the Gaussian part (first ``z_dim`` entries) of latents."""
-        check_truncation(psi, method)
+        check_method(method)
         if psi is None:
             return z
         z = z.clone()

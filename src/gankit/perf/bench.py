@@ -104,11 +104,11 @@ def bench_model(model: str = "dcgan", batch_size: int = 64, steps: int = 50, pre
     with tempfile.TemporaryDirectory() as tmp:
         trainer = _trainer(cfg, data, dev, prec, Path(tmp))
         t0 = time.perf_counter()
-        trainer.step(False)
+        trainer.step()
         _sync(dev)
         first = time.perf_counter() - t0
         for _ in range(max(0, warmup - 1)):
-            trainer.step(False)
+            trainer.step()
         chunks = []
         done = 0
         while done < steps:
@@ -116,7 +116,7 @@ def bench_model(model: str = "dcgan", batch_size: int = 64, steps: int = 50, pre
             _sync(dev)
             t0 = time.perf_counter()
             for _ in range(n):
-                trainer.step(False)
+                trainer.step()
             _sync(dev)
             chunks.append((time.perf_counter() - t0) / n)
             done += n
@@ -125,8 +125,8 @@ def bench_model(model: str = "dcgan", batch_size: int = 64, steps: int = 50, pre
         if cfg.compile:
             eager = TrainConfig(**{**cfg.to_dict(), "compile": False})
             counted = _trainer(eager, data, dev, prec, Path(tmp))
-            counted.step(False)
-        flops = count_flops(lambda: counted.step(False))
+            counted.step()
+        flops = count_flops(lambda: counted.step())
         n_critic = trainer.game.batches_per_step()
     peak_rate = matmul_peak(prec.name, dev) if peak else 0.0
     gflops = flops / (ms / 1000) / 1e9

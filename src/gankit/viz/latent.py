@@ -29,7 +29,7 @@ import torch
 
 from ..data.base import to_uint8
 from ..errors import GankitError
-from ..games.sampler import TRUNCATION_METHODS  # noqa: F401  (re-exported for the explore command)
+from ..games.sampler import TRUNCATION_METHODS, check_truncation  # noqa: F401  (TRUNCATION_METHODS: for explore)
 
 
 def slerp(a: torch.Tensor, b: torch.Tensor, t: torch.Tensor | float) -> torch.Tensor:
@@ -81,12 +81,7 @@ class LatentExplorer:
         if run.spec.kind != "image":
             raise GankitError(f"explore draws image grids; {run.path} generates 2D points "
                               "(use 'gankit sample RUN --out points.png' for a scatter plot)")
-        if method not in TRUNCATION_METHODS:
-            raise GankitError(f"unknown truncation method {method!r} (use one of: {', '.join(TRUNCATION_METHODS)})")
-        if truncation is not None and not truncation > 0:
-            raise GankitError(f"--truncation must be a positive number, not {truncation}")
-        if method == "shrink" and truncation is not None and truncation > 1:
-            raise GankitError(f"--truncation {truncation} > 1 would spread z out (use psi in (0, 1] with shrink)")
+        check_truncation(truncation, method)
         self.run = run
         self.sampler = run.sampler(ema=ema)
         self.G = self.sampler.G
