@@ -185,9 +185,7 @@ def train(config: TrainConfig | dict | str | Path | None = None, *, out: str | P
         raise GankitError("no run folder given (pass --out DIR)")
     out = Path(out)
     get_model(cfg.model)  # unknown model: fail before loading data
-    dataset = data
-    if dataset is None:
-        dataset = get_dataset(cfg.dataset, "train", cfg.data_root, cfg.image_size, cfg.channels)
+    dataset = training_data(cfg, data)
     cfg = resolve(cfg, dataset.spec)
     device = resolve_device(cfg.device)
     precision = resolve_precision(cfg.precision, device, dataset.spec.kind)
@@ -206,6 +204,19 @@ def train(config: TrainConfig | dict | str | Path | None = None, *, out: str | P
     trainer = Trainer(cfg, game, dataset, out, device, precision, quiet, callbacks)
     trainer.fit(steps)
     return Run(out, cfg, dataset.spec, runtime)
+
+
+def training_data(cfg: TrainConfig, data: Dataset | None = None) -> Dataset:
+    """The training split of ``cfg.dataset`` (or ``data``), cut to ``cfg.subset`` images where asked:
+    the same seeded subset on every machine and on resume (``subset_seed``)."""
+    dataset = data if data is not None else get_dataset(cfg.dataset, "train", cfg.data_root, cfg.image_size,
+                                                        cfg.channels)
+    if cfg.subset is None:
+        return dataset
+    if cfg.subset > len(dataset):
+        raise GankitError(f"--subset {cfg.subset} is more than the {len(dataset)} training images of "
+                          f"{dataset.spec.name} (pass a smaller N, or leave --subset out)")
+    return dataset.subset(cfg.subset, seed=cfg.subset_seed)
 
 
 def _write_config(out: Path, cfg: TrainConfig, spec: DataSpec, runtime: dict) -> None:
@@ -231,8 +242,7 @@ def _resume(path: Path, quiet: bool, dataset: Dataset | None, overrides: dict, c
         if value is not None:
             setattr(cfg, key, value)
     cfg.validate()
-    if dataset is None:
-        dataset = get_dataset(cfg.dataset, "train", cfg.data_root, cfg.image_size, cfg.channels)
+    dataset = training_data(cfg, dataset)
     if dataset.spec.shape != run.spec.shape:
         raise GankitError(f"the dataset now has shape {dataset.spec.shape}, the run was trained on "
                           f"{run.spec.shape} (point --data-root at the original data)")

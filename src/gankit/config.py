@@ -27,6 +27,9 @@ class TrainConfig:
     data_root: str | None = None
     image_size: int | None = None
     channels: int | None = None
+    # a fixed, seeded subset of the training split (the small-data protocol of DiffAugment / ADA); None = all
+    subset: int | None = None
+    subset_seed: int = 0
     # how long: ``steps`` counts generator updates; ``epochs`` (if given) sets steps from the data size
     steps: int | None = None
     epochs: float | None = None
@@ -55,6 +58,12 @@ class TrainConfig:
     # training tricks any model can use (None = off); see gankit.models / gankit.objectives.minimax
     label_smoothing: float | None = None  # one-sided: D's target for real data (e.g. 0.9)
     instance_noise: float | None = None   # std of Gaussian noise added to every input of D
+    # differentiable augmentation of everything D sees, real and fake, in the D and G phases (gankit.augment):
+    # DiffAugment's policy ("color,translation,cutout"), or ADA's adaptive probability p (target E[sign D(x)])
+    diffaugment: str | None = None
+    ada: bool = False
+    ada_target: float = 0.6
+    ada_kimg: float = 100.0  # thousands of images for p to go from 0 to 1 (StyleGAN3's 100; the ADA paper's 500)
     # engine
     seed: int = 0
     device: str = "auto"
@@ -77,7 +86,8 @@ class TrainConfig:
     def validate(self) -> "TrainConfig":
         """Raise a one-line :class:`GankitError` for any value that cannot work."""
         positive = ["batch_size", "sample_every", "checkpoint_every", "log_every", "grid_size"]
-        positive += [n for n in ("steps", "image_size", "width", "z_dim", "n_critic", "eval_every", "eval_n", "r1_every")
+        positive += [n for n in ("steps", "image_size", "width", "z_dim", "n_critic", "eval_every", "eval_n", "r1_every",
+                                   "subset")
                      if getattr(self, n) is not None]
         for name in positive:
             value = getattr(self, name)
@@ -116,7 +126,17 @@ class TrainConfig:
             for key, value in self.params.items():
                 if isinstance(value, bool) or not isinstance(value, (int, float, str)):
                     raise GankitError(f"param {key} must be a number or a word, not {value!r} (e.g. --param {key}=0.5)")
-        for name in ("critic_warmup", "compile", "channels_last", "diagnostics", "tensorboard"):
+        if isinstance(self.subset_seed, bool) or not isinstance(self.subset_seed, int):
+            raise GankitError(f"subset-seed must be an integer, not {self.subset_seed!r}")
+        if not (isinstance(self.ada_target, (int, float)) and 0 < self.ada_target < 1):
+            raise GankitError(f"ada-target is the wanted E[sign D(real)], in (0, 1), not {self.ada_target!r} (ADA: 0.6)")
+        if not (isinstance(self.ada_kimg, (int, float)) and self.ada_kimg > 0):
+            raise GankitError(f"ada-kimg must be a positive number of thousands of images, not {self.ada_kimg!r}")
+        if self.diffaugment is not None and not isinstance(self.diffaugment, str):
+            raise GankitError(f"diffaugment must be a policy like color,translation,cutout, not {self.diffaugment!r}")
+        if self.diffaugment and self.ada:
+            raise GankitError("--diffaugment and --ada both augment D's inputs: use one of them")
+        for name in ("critic_warmup", "compile", "channels_last", "diagnostics", "tensorboard", "ada"):
             value = getattr(self, name)
             if value is not None and not isinstance(value, bool):
                 raise GankitError(f"{name.replace('_', '-')} must be true or false, not {value!r}")

@@ -19,6 +19,7 @@ from .config import TrainConfig
 from .data.base import DataSpec
 from .errors import GankitError
 from .games.base import Game, OptimSpec
+from .games.augmented import build_augment
 from .games.latent import LatentGame
 from .nets.factory import build_autoencoder, build_discriminator, build_generator, build_nets
 from .objectives import (ACGAN, BEGAN, DRAGAN, G_LOSSES, EnergyGAN, HingeGAN, InfoGAN, Latent, LeastSquaresGAN,
@@ -152,6 +153,11 @@ def build_game(cfg: TrainConfig, spec: DataSpec) -> Game:
     if cfg.params is None or set(cfg.params) != set(info.params):  # e.g. a run written before params existed
         cfg = dataclasses.replace(cfg, params=_params(info, cfg.params))
     game = info.build(spec, cfg)
+    augment = build_augment(cfg, spec, game.nets["D"])
+    if augment is not None:
+        if not isinstance(game, LatentGame):
+            raise GankitError(f"--diffaugment/--ada are not wired into {cfg.model}'s game yet (drop them)")
+        game.augment = augment
     noise = getattr(cfg, "instance_noise", None)
     if noise:
         D = game.nets["D"]
@@ -398,3 +404,37 @@ def began(spec: DataSpec, cfg: TrainConfig) -> LatentGame:
 def sngan(spec: DataSpec, cfg: TrainConfig) -> LatentGame:
     G, D = _nets(spec, cfg, d_norm="spectral")
     return latent_game(spec, cfg, G, D, HingeGAN(Latent(cfg.z_dim)))
+
+
+@register(
+    "biggan",
+    summary="BigGAN at 32x32: shared class embedding + skip-z into conditional batchnorm, residual nets, "
+            "projection D, hinge loss, spectral norm in G and D, orthogonal regularization, EMA, truncation",
+    paper="Brock, Donahue & Simonyan 2019, Large Scale GAN Training for High Fidelity Natural Image Synthesis",
+    loss="D: E relu(1 - D(x, y)) + E relu(1 + D(G(z, y), y)); G: -E D(G(z, y), y) + beta sum ||W W^T * (1 - I)||^2; "
+         "D(x, y) = w.h(x) + embed(y).h(x) (projection, Miyato & Koyama 2018)",
+    hyper="the authors' CIFAR setting: Adam 2e-4 for G and D, betas (0, 0.999), n_dis 4; z 120 (the paper's) in "
+          "4 chunks at 32 px, 5 at 64 (skip-z), class embedding 128; EMA of G (half-life 10k images); orthogonal init; sample with "
+          "--truncation PSI --truncation-method resample (the paper's truncation trick); 32 or 64 px (--image-size)",
+    conditional=True, params=dict(ortho=1e-4), point_defaults={"arch": "biggan"},
+    arch="biggan", width=32, z_dim=120, lr_g=2e-4, lr_d=2e-4, betas_g=[0.0, 0.999], betas_d=[0.0, 0.999],
+    n_critic=4, ema=10_000,
+)
+def biggan(spec: DataSpec, cfg: TrainConfig) -> LatentGame:
+    from .nets.biggan import SUPPORTED_SIZES, BigGANDiscriminator, BigGANGenerator
+
+    if cfg.arch != "biggan":
+        raise GankitError(f"biggan has its own nets (drop --arch {cfg.arch})")
+    if spec.kind != "image" or spec.image_size not in SUPPORTED_SIZES:
+        what = "2D points" if spec.kind != "image" else f"{spec.image_size}px images"
+        raise GankitError(f"biggan's nets are for {' or '.join(map(str, SUPPORTED_SIZES))}px images, not {what} "
+                          "(pass --image-size 32)")
+    blocks = {32: 3, 64: 4}[spec.image_size]
+    if cfg.z_dim % (blocks + 1):
+        raise GankitError(f"biggan splits z into {blocks + 1} equal chunks (skip-z): --z-dim {cfg.z_dim} does not "
+                          f"divide (use e.g. 120)")
+    k = spec.num_classes
+    G = BigGANGenerator(cfg.z_dim, k, spec.image_size, spec.channels, cfg.width)
+    D = BigGANDiscriminator(k, spec.image_size, spec.channels, cfg.width)
+    objective = HingeGAN(Latent(cfg.z_dim), conditional=True, ortho=cfg.params["ortho"])
+    return latent_game(spec, cfg, G, D, objective)

@@ -13,6 +13,7 @@ CONFIG_FLAGS = ("model", "dataset", "data_root", "image_size", "channels", "step
                 "sample_every", "checkpoint_every", "log_every",
                 "optim_g", "optim_d", "params", "label_smoothing", "instance_noise",
                 "diagnostics", "compile", "channels_last", "tensorboard", "ema", "r1", "r1_every",
+                "subset", "subset_seed", "diffaugment", "ada", "ada_target", "ada_kimg",
                 "eval_every", "eval_metrics", "eval_n")
 
 
@@ -22,6 +23,9 @@ def add_arguments(t) -> None:
     t.add_argument("--data-root", help="folder holding the dataset files")
     t.add_argument("--image-size", type=positive_int, help="resize images to N x N at load time")
     t.add_argument("--channels", type=int, choices=(1, 3), help="convert images to 1 (gray) or 3 (RGB) channels")
+    t.add_argument("--subset", type=positive_int, metavar="N",
+                   help="train on a fixed, seeded subset of N training images (small-data runs; recorded in config.yaml)")
+    t.add_argument("--subset-seed", type=int, help="which subset --subset takes (default 0)")
     t.add_argument("--steps", type=positive_int, help="generator updates in total (default 2000)")
     t.add_argument("--epochs", type=positive_float, help="passes over the data (sets --steps)")
     t.add_argument("--batch-size", type=positive_int)
@@ -48,6 +52,14 @@ def add_arguments(t) -> None:
     t.add_argument("--label-smoothing", type=positive_float,
                    help="one-sided label smoothing: D's target for real data (e.g. 0.9; BCE models)")
     t.add_argument("--instance-noise", type=positive_float, help="std of Gaussian noise added to D's inputs")
+    t.add_argument("--diffaugment", metavar="POLICY",
+                   help="DiffAugment (Zhao et al. 2020): augment everything D sees, real and fake, e.g. "
+                        "color,translation,cutout")
+    t.add_argument("--ada", action="store_true", default=None,
+                   help="adaptive augmentation (Karras et al. 2020): p steered so E[sign D(real)] -> --ada-target")
+    t.add_argument("--ada-target", type=positive_float, help="ADA's target for E[sign D(real)] (default 0.6)")
+    t.add_argument("--ada-kimg", type=positive_float,
+                   help="thousands of images for ADA's p to go from 0 to 1 (default 100)")
     t.add_argument("--seed", type=int)
     t.add_argument("--device", help="auto, cpu or cuda")
     t.add_argument("--precision", help="auto (default: bf16 where the CPU/GPU runs it natively), fp32, bf16 or fp16 (CUDA)")

@@ -9,6 +9,10 @@ Game interface unchanged, so the zoo moved here without being rewritten. Its pha
   on the last real batch, lazily: every ``r1_every``-th D update, scaled by ``r1_every``, with D's
   optimizer (StyleGAN2's lazy regularization).
 - ``G``: one update, on the labels (and, for feature matching, the real images) of D's last batch.
+
+With an ``augment`` module (``--diffaugment``, ``--ada``), every loss sees D through an
+:class:`~gankit.games.augmented.AugmentedView`; ADA's probability is steered from D's outputs on the
+real batches of the D phase, and lives in the Game's state (so in every checkpoint).
 """
 
 from __future__ import annotations
@@ -19,8 +23,10 @@ import torch
 from torch import nn
 
 from ..critic_schedule import critic_steps
+from ..errors import GankitError
 from ..objectives.base import Objective
 from ..objectives.penalties import r1_penalty
+from .augmented import AugmentedView
 from .base import Batch, Game, OptimSpec, Phase, StepInfo
 from .sampler import LatentSampler
 
@@ -30,7 +36,7 @@ R1_EVERY = 16  # StyleGAN2's lazy R1 interval
 class LatentGame(Game):
     def __init__(self, G: nn.Module, D: nn.Module, objective: Objective, spec, optim_g: OptimSpec,
                  optim_d: OptimSpec, n_critic: int = 1, critic_warmup: bool = False, r1: float = 0.0,
-                 r1_every: int = R1_EVERY, ema: dict[str, float] | None = None):
+                 r1_every: int = R1_EVERY, ema: dict[str, float] | None = None, augment: nn.Module | None = None):
         super().__init__()
         self.nets = nn.ModuleDict({"G": G, "D": D})
         self.objective = objective
@@ -39,6 +45,7 @@ class LatentGame(Game):
         self.n_critic, self.critic_warmup = n_critic, critic_warmup
         self.r1, self.r1_every = r1, r1_every
         self.ema = dict(ema or {})
+        self.augment = augment  # a submodule when set: ADA's p is saved with the game
 
     @property
     def latent(self):
@@ -64,14 +71,26 @@ class LatentGame(Game):
     def loss(self, phase: str, batch: Batch, info: StepInfo) -> tuple[torch.Tensor, dict]:
         G, D = self.nets["G"], self.nets["D"]
         real, labels = batch["x"], batch.get("y")
+        if self.augment is not None:
+            D = AugmentedView(D, self.augment, watch=real if phase == "D" else None)
         if phase == "D":
-            return self.objective.discriminator_loss(G, D, real, labels)
+            loss, stats = self.objective.discriminator_loss(G, D, real, labels)
+            if hasattr(self.augment, "observe"):
+                stats = {**stats, **self._steer_ada(D)}
+            return loss, stats
         if phase == "G":
             return self.objective.generator_loss(G, D, real.shape[0], labels, real.device, real=real)
         if phase == "Dreg":
             r1 = r1_penalty(D, real, labels)
             return (0.5 * self.r1 * self.r1_every) * r1, {"r1": r1.detach()}
         raise KeyError(f"LatentGame has no phase {phase!r}")
+
+    def _steer_ada(self, view: AugmentedView) -> dict:
+        if not view.real_logits:
+            raise GankitError(f"--ada steers p by D's outputs on real images, which {type(self.objective).__name__} "
+                              "does not compute through D or its head (use --diffaugment)")
+        self.augment.observe(torch.cat([t.flatten() for t in view.real_logits]))
+        return self.augment.stats()
 
     def after_step(self, phase: str, info: StepInfo) -> None:
         if phase == "D":

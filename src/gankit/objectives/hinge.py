@@ -8,6 +8,9 @@ D is a margin classifier on raw logits; G raises D's logit on its samples:
 
 Logits beyond the margin (D(x) >= 1, D(G(z)) <= -1) give D no gradient, so D stops pushing
 samples it already separates. ``d_real``/``d_fake`` log the mean raw logits.
+
+``ortho`` > 0 adds BigGAN's orthogonal regularization of G's weights (Brock et al. 2019) to G's
+loss: ``ortho * sum_W ||W W^T * (1 - I)||_F^2`` over ``G.ortho_parameters()``, logged as ``ortho``.
 """
 
 from __future__ import annotations
@@ -15,12 +18,14 @@ from __future__ import annotations
 import torch.nn.functional as F
 
 from .base import Latent, Objective
+from .penalties import orthogonal_regularization
 
 
 class HingeGAN(Objective):
-    def __init__(self, latent: Latent, conditional: bool = False):
+    def __init__(self, latent: Latent, conditional: bool = False, ortho: float = 0.0):
         super().__init__(latent)
         self.conditional = conditional
+        self.ortho = ortho
 
     def discriminator_loss(self, G, D, real, labels):
         fake = self.fake_for_discriminator(G, real, labels)
@@ -29,4 +34,8 @@ class HingeGAN(Objective):
         return loss, {"d_real": out_real.detach().mean(), "d_fake": out_fake.detach().mean()}
 
     def generator_loss(self, G, D, batch_size, labels, device, real=None):
-        return -D(self.generate(G, batch_size, labels, device), labels).float().mean(), {}
+        loss = -D(self.generate(G, batch_size, labels, device), labels).float().mean()
+        if not self.ortho:
+            return loss, {}
+        ortho = orthogonal_regularization(G.ortho_parameters())
+        return loss + self.ortho * ortho, {"ortho": ortho.detach()}

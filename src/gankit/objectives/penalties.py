@@ -60,3 +60,17 @@ def r1_penalty(D, real: torch.Tensor, labels: torch.Tensor | None = None) -> tor
     x = real.detach().requires_grad_(True)
     (grad,) = torch.autograd.grad(D(x, labels).sum(), x, create_graph=True)
     return grad.float().pow(2).flatten(1).sum(1).mean()
+
+
+def orthogonal_regularization(params: list[torch.Tensor]) -> torch.Tensor:
+    """BigGAN's variant of orthogonal regularization: ``sum_W ||W W^T * (1 - I)||_F^2``, W each
+    weight reshaped to (out, fan_in): it pushes filters towards mutual orthogonality without
+    constraining their norms (multiply by beta, 1e-4 in the paper, at the call site)."""
+    total = None
+    for p in params:
+        w = p.float().flatten(1)
+        gram = w @ w.t()
+        off = gram - torch.diag_embed(torch.diagonal(gram))
+        term = off.pow(2).sum()
+        total = term if total is None else total + term
+    return total if total is not None else torch.zeros(())
