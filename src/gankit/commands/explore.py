@@ -25,6 +25,10 @@ def add_arguments(p) -> None:
                    help="truncation trick on every z drawn here, and a grid comparing psi values")
     p.add_argument("--truncation-method", default="shrink", choices=("shrink", "resample"),
                    help="shrink: z <- psi*z towards the mean (default); resample: redraw |z_i| > psi (BigGAN)")
+    p.add_argument("--truncation-sweep", action="store_true",
+                   help="the truncation trade-off: FID, precision/recall (and class accuracy) for psi 0.2..1.0 "
+                        "with --truncation-method, as truncation_sweep.png and .json (needs the domain classifier)")
+    p.add_argument("--sweep-n", type=positive_int, default=5000, help="samples per psi of --truncation-sweep")
     p.add_argument("--seeds", default="0,1,2,3,4,5", help="seeds for interpolation endpoints (default 0,1,2,3,4,5)")
     p.add_argument("--steps", type=positive_int, default=10, help="columns per interpolation / sweep (default 10)")
     p.add_argument("--rows", type=positive_int, default=6, help="rows of class / code pictures (default 6)")
@@ -46,7 +50,7 @@ def run(args) -> int:
     result = load_run(args.run)
     ex = LatentExplorer(result, args.truncation, args.truncation_method, ema=args.ema)
     out = Path(args.out) if args.out else result.path / "explore"
-    chosen = args.interpolate or args.walk or args.classes or args.codes or args.arithmetic
+    chosen = args.interpolate or args.walk or args.classes or args.codes or args.arithmetic or args.truncation_sweep
     if args.label is not None and ex.conditional and not 0 <= args.label < ex.num_classes:
         raise GankitError(f"--class must be in 0..{ex.num_classes - 1}, not {args.label}")
     terms = parse_arithmetic(args.arithmetic) if args.arithmetic else None
@@ -95,6 +99,27 @@ def run(args) -> int:
         grid(images, "arithmetic.png", cols)
         print("arithmetic.png: one row per operand (its seeds, then their average z at the right), "
               "last row: the result with +-0.25 noise, the exact result at the right")
+    if args.truncation_sweep:
+        written += _sweep(result, args, out)
     for p in written:
         print(f"wrote {p}")
     return 0
+
+
+def _sweep(run, args, out: Path) -> list[Path]:
+    import json
+
+    from ..evaluation import truncation_sweep
+    from ..viz.truncation import plot_truncation_sweep
+
+    rows = truncation_sweep(run, method=args.truncation_method, n=args.sweep_n, ema=args.ema)
+    out.mkdir(parents=True, exist_ok=True)
+    table = out / "truncation_sweep.json"
+    table.write_text(json.dumps({"method": args.truncation_method, "n": args.sweep_n, "ema": args.ema,
+                                 "rows": rows}, indent=2) + "\n")
+    for r in rows:
+        extra = f"  class accuracy {r['class_accuracy']:.3f}" if "class_accuracy" in r else ""
+        psi = "none" if r["psi"] is None else f"{r['psi']:.1f}"
+        print(f"psi {psi:>4}: FID {r['fid']:8.2f}  precision {r['precision']:.3f}  recall {r['recall']:.3f}{extra}")
+    title = f"{run.config.model} at step {run.step}, {args.truncation_method}, {args.sweep_n} samples per psi"
+    return [plot_truncation_sweep(rows, out / "truncation_sweep.png", title), table]
