@@ -13,6 +13,7 @@ from .toy import load_toy, mode_coverage
 DATASETS = {
     "fashion-mnist": "Fashion-MNIST (Xiao et al. 2017): 70k 28x28 gray clothing images, 10 classes",
     "mnist": "MNIST (LeCun et al. 1998): 70k 28x28 gray handwritten digits, 10 classes",
+    "emoji": "Noto Color Emoji (offline, Debian fonts): 3.6k 32x32 (or 64x64) RGB emoji on white, 9 groups",
     "ring8": "2D toy: 8 Gaussians on a circle (radius 2, std 0.02), mode-collapse testbed",
     "grid25": "2D toy: 5x5 grid of Gaussians (std 0.05), mode-collapse testbed",
     "<folder>": "any folder of PNG/JPEG/BMP/WebP images; class subfolders become labels",
@@ -30,6 +31,10 @@ def get_dataset(
     if name in ("fashion-mnist", "mnist"):
         ds = load_idx_dataset(name, split, data_root)
         return _adapt(ds, image_size, channels)
+    if name == "emoji":
+        from .emoji import load_emoji
+
+        return _adapt(load_emoji(split, image_size or 32), None, channels)
     if name in ("ring8", "grid25"):
         # The test split is an independent draw from the same mixture.
         return load_toy(name, seed=0 if split == "train" else 1)

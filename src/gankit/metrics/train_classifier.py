@@ -110,7 +110,8 @@ def train_classifier(dataset: str = "fashion-mnist", out: str | Path | None = No
     seconds = time.perf_counter() - start
     acc = accuracy(model, test.data, test.labels)
     meta = {"dataset": dataset, "arch": arch, "test_accuracy": round(acc, 4), "num_classes": train.spec.num_classes,
-            "channels": train.spec.channels, "class_names": list(train.spec.class_names), "seed": seed,
+            "channels": train.spec.channels, "image_size": train.spec.image_size,
+            "class_names": list(train.spec.class_names), "seed": seed,
             "epochs": epochs, "batch_size": batch_size, "lr": lr, "precision": "bf16" if bf16 else "fp32",
             "train_images": len(train), "train_seconds": round(seconds, 1), "torch": str(torch.__version__),
             "command": command or f"gankit features train --dataset {dataset} --epochs {epochs} --seed {seed}"}
