@@ -25,18 +25,26 @@ def add_arguments(p) -> None:
     p.add_argument("--classifier", help="domain classifier weights file (default: the shipped or trained one)")
     p.add_argument("--inception-weights", help="local Inception-v3 weights file (torch-fidelity format)")
     p.add_argument("--no-cache", action="store_true", help="recompute the real-data features")
+    p.add_argument("--no-ema", dest="ema", action="store_false",
+                   help="evaluate the raw G even where the run keeps an EMA copy of it")
+    p.add_argument("--truncation", type=float, metavar="PSI", help="evaluate truncated samples (see gankit sample)")
+    p.add_argument("--truncation-method", default="shrink", choices=("shrink", "resample"),
+                   help="shrink: z <- psi*z (default); resample: redraw |z_i| > psi (BigGAN)")
     p.add_argument("--json", action="store_true", help="print the result as JSON instead of a table")
 
 
 def run(args) -> int:
     import json
 
+    from ..games.sampler import check_truncation
     from ..metrics.evaluate import evaluate
     from ..metrics.table import metric_table
 
+    check_truncation(args.truncation, args.truncation_method)
     result = evaluate(args.run, args.metrics, n=args.n, seed=args.seed, split=args.split, extractor=args.extractor,
                       classifier=args.classifier, inception_weights=args.inception_weights,
-                      use_cache=not args.no_cache)
+                      use_cache=not args.no_cache, ema=args.ema, truncation=args.truncation,
+                      truncation_method=args.truncation_method)
     if args.json:
         print(json.dumps(result, indent=2))
         return 0

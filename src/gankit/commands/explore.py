@@ -29,6 +29,8 @@ def add_arguments(p) -> None:
                    help="the truncation trade-off: FID, precision/recall (and class accuracy) for psi 0.2..1.0 "
                         "with --truncation-method, as truncation_sweep.png and .json (needs the domain classifier)")
     p.add_argument("--sweep-n", type=positive_int, default=5000, help="samples per psi of --truncation-sweep")
+    p.add_argument("--psis", default="0.2,0.3,0.4,0.5,0.6,0.7,0.8,0.9,1.0",
+                   help="psi values of --truncation-sweep (default 0.2 to 1.0 by 0.1)")
     p.add_argument("--seeds", default="0,1,2,3,4,5", help="seeds for interpolation endpoints (default 0,1,2,3,4,5)")
     p.add_argument("--steps", type=positive_int, default=10, help="columns per interpolation / sweep (default 10)")
     p.add_argument("--rows", type=positive_int, default=6, help="rows of class / code pictures (default 6)")
@@ -112,7 +114,13 @@ def _sweep(run, args, out: Path) -> list[Path]:
     from ..evaluation import truncation_sweep
     from ..viz.truncation import plot_truncation_sweep
 
-    rows = truncation_sweep(run, method=args.truncation_method, n=args.sweep_n, ema=args.ema)
+    from ..errors import GankitError
+
+    try:
+        psis = [float(p) for p in args.psis.split(",") if p.strip()]
+    except ValueError:
+        raise GankitError(f"--psis must be comma-separated numbers, e.g. 0.2,0.5,1.0, not {args.psis!r}") from None
+    rows = truncation_sweep(run, psis, method=args.truncation_method, n=args.sweep_n, ema=args.ema)
     out.mkdir(parents=True, exist_ok=True)
     table = out / "truncation_sweep.json"
     table.write_text(json.dumps({"method": args.truncation_method, "n": args.sweep_n, "ema": args.ema,

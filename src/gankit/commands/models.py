@@ -26,7 +26,7 @@ def run(args) -> int:
             print(f"{'':10s} params (--param NAME=VALUE): {params}")
         if info.hyper:
             print(f"{'':10s} paper settings: {info.hyper}")
-        if info.point_defaults:
+        if info.point_defaults and info.point_defaults.get("arch") in ("mlp", None):
             pd = ", ".join(f"{k}={v}" for k, v in info.point_defaults.items())
             print(f"{'':10s} on 2D points: {pd}")
     return 0
