@@ -116,6 +116,8 @@ def main() -> int:
     p.add_argument("--out", default="runs/modern")
     p.add_argument("--threads", type=int, default=0)
     p.add_argument("--table-only", action="store_true")
+    p.add_argument("--rescore", action="store_true",
+                   help="score the suite's finished runs again from their folders (e.g. after an evaluation fix)")
     args = p.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -124,6 +126,9 @@ def main() -> int:
 
     out = Path(args.out) / args.suite
     results = out / "results.jsonl"
+    if args.rescore:
+        rescore(out, results, args.n_eval)
+        args.table_only = True
     if not args.table_only:
         out.mkdir(parents=True, exist_ok=True)
         dataset, size = DATA[args.suite]
@@ -164,6 +169,21 @@ def main() -> int:
         (Path(args.out) / "commands.json").write_text(json.dumps(commands, indent=2) + "\n")
     write_doc(Path(args.out), ROOT / "docs" / "modern-gans.md", commands)
     return 0
+
+
+def rescore(out: Path, results: Path, n: int) -> None:
+    import gankit
+
+    rows = _rows(out.parent, out.name)
+    for r in rows:
+        run = gankit.load_run(out / r["slug"])
+        r["scores"] = evaluate_run(run, n, gankit.models.get_model(r["model"]).conditional)
+        grid(run, ROOT / "docs" / r["grid"])
+        if run.config.model == "biggan":
+            grid(run, ROOT / "docs" / f"modern/{out.name}-{r['slug']}-psi{TRUNCATION}.png",
+                 truncation=TRUNCATION, truncation_method="resample")
+        print(r["slug"], r["scores"], flush=True)
+    results.write_text("".join(json.dumps(r) + "\n" for r in rows))
 
 
 def _commands(out: Path) -> dict:

@@ -69,6 +69,8 @@ class Run:
             self._ema[name] = ema_copy(game.nets[name])
             _load_strict(self._ema[name], weights, self.path)
         self._game = game.eval()
+        if "G" in self._ema:  # the averaged weights get batchnorm statistics of their own (gankit.ema)
+            game.sampler(self._ema).standing_statistics()
         self.step = int(state["step"])
 
     def sampler(self, ema: bool = True, device: str = "cpu"):

@@ -104,6 +104,7 @@ class Trainer:
         if cfg.channels_last:
             game.nets.to(memory_format=torch.channels_last)
         self.ema = {name: ema_copy(game.nets[name]) for name, half_life in game.ema.items() if half_life}
+        self._standing_step = -1  # the step whose EMA batchnorm statistics were last recomputed
         self.optimizers = self._build_optimizers()
         self.scaler = torch.amp.GradScaler(device.type, enabled=precision.name == "fp16")
         # A phase trains its own nets; every other parameter is frozen for it. For a G update that
@@ -152,8 +153,13 @@ class Trainer:
         return StepInfo(self.step_count, self.images, self.total)
 
     def sampler(self):
-        """The Game's Sampler over its EMA copies where they exist (what every picture and metric uses)."""
-        return self.game.sampler(self.ema or None)
+        """The Game's Sampler over its EMA copies where they exist (what every picture and metric uses),
+        their batchnorm statistics recomputed once per step asked (:func:`gankit.ema.standing_statistics`)."""
+        sampler = self.game.sampler(self.ema or None)
+        if self.ema and self._standing_step != self.step_count:
+            sampler.standing_statistics()
+            self._standing_step = self.step_count
+        return sampler
 
     # -- the game -------------------------------------------------------------------------
     def step(self) -> None:

@@ -130,6 +130,22 @@ class LatentSampler:
         z[:, : self.z_dim] = gauss.clamp(-psi, psi)
         return z
 
+    # -- batchnorm statistics of an EMA copy ----------------------------------------------------
+    def standing_statistics(self, batches: int | None = None, batch_size: int = 64, seed: int = 0) -> bool:
+        """Recompute G's batchnorm statistics from ``batches`` fixed batches of its own inputs (see
+        :func:`gankit.ema.standing_statistics`): what an EMA copy of G needs before it samples."""
+        from ..ema import STANDING_BATCHES, standing_statistics
+
+        device = _device_of(self.G)
+
+        def inputs():
+            for i in range(batches or STANDING_BATCHES):
+                batch = self.fixed_inputs(batch_size, seed=seed + i, labels=self.random_labels(batch_size, seed + i))
+                y = batch.get("y")
+                yield batch["z"].to(device), (y.to(device) if y is not None else None)
+
+        return standing_statistics(self.G, inputs())
+
     # -- samples -----------------------------------------------------------------------------
     @torch.no_grad()
     def generate(self, inputs: Batch, truncation: float | None = None, truncation_method: str = "shrink",
