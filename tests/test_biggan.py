@@ -127,6 +127,25 @@ def test_biggan_learns_fashion_mnist(tmp_path, fashion32):
     assert fid1 < fraction * fid0, (fid0, fid1)
 
 
+# The conditioning: the recipe's defaults (width 32) on all 60,000 images at 32x32, 300 steps (1,200 D updates), as in
+# docs/modern-gans.md. Measured (5,000 samples, seed 0, bf16 on a CPU with avx512_bf16): classifier FID 36.3 and class
+# accuracy 0.612 from the raw G (real test images resized to 32 score 0.854; chance is 0.1). About 20 minutes on
+# one thread.
+BIGGAN_CONDITIONING = (300, 0.4)
+
+
+@pytest.mark.slow
+def test_biggan_samples_the_class_it_is_asked_for(tmp_path, fashion_train):
+    from gankit.data import _adapt
+
+    steps, accuracy = BIGGAN_CONDITIONING
+    run = gankit.train(model="biggan", data=_adapt(fashion_train, 32, None), steps=steps, seed=0, quiet=True,
+                       out=tmp_path / "b", sample_every=10**6, checkpoint_every=10**6)
+    metrics = evaluate(run, ["fid", "cond"], n=5000, write=False, ema=False)["metrics"]
+    print(f"biggan after {steps} steps: FID {metrics['fid']:.1f}, class accuracy {metrics['cond_acc']:.3f}")
+    assert metrics["cond_acc"] > accuracy, metrics
+
+
 @pytest.fixture(scope="module")
 def fashion32(fashion_train):
     """6,000 Fashion-MNIST training images at 32x32, resized as ``--image-size 32`` does."""
