@@ -213,7 +213,12 @@ def _score_table(rows: list[dict], with_cond: bool) -> list[str]:
                      f"{r['train_s']:.0f}" if first else "", s["variant"], f"{s['fid']:.1f}"]
             if with_cond:
                 cells.append("" if s["cond"] is None else f"{s['cond']:.3f}")
-            cells.append(f"[png]({r['grid']})" if first else "")
+            if first:
+                cells.append(f"[png]({r['grid']})")
+            elif s["variant"] == f"EMA, psi {TRUNCATION}":  # the truncated grid is drawn from the EMA copy
+                cells.append(f"[png]({r['grid'][:-4]}-psi{TRUNCATION}.png)")
+            else:
+                cells.append("")
             lines.append("| " + " | ".join(cells) + " |")
     return lines
 
