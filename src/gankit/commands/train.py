@@ -38,7 +38,7 @@ def add_arguments(t) -> None:
                    help="100 D updates for the first 25 G updates and every 500th (WGAN's schedule; on for wgan)")
     t.add_argument("--ema", type=non_negative_float, metavar="HALF_LIFE_IMAGES",
                    help="keep an EMA of G (half-life in real images, e.g. 10000; 0 = off) and sample from it "
-                        "(off for the zoo, on for sngan)")
+                        "(off for the zoo, on for sngan and biggan)")
     t.add_argument("--r1", type=non_negative_float, metavar="GAMMA",
                    help="R1 penalty gamma/2 E||grad D(x)||^2 on real data (Mescheder et al. 2018), lazily")
     t.add_argument("--r1-every", type=positive_int, metavar="K",
