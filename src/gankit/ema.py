@@ -16,7 +16,7 @@ samples): EMA with copied statistics 639, with standing statistics 159, the live
 from __future__ import annotations
 
 import copy
-from typing import Callable, Iterable
+from typing import Iterable
 
 import torch
 from torch import nn

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..errors import GankitError
-from .base import BatchSampler, Dataset, DataSpec, to_model_space, to_uint8
+from .base import BatchSampler, Dataset, DataSpec, resize_images, to_model_space, to_uint8
 from .folder import load_image_folder
 from .idx import load_idx_dataset
 from .toy import load_toy, mode_coverage
@@ -49,7 +49,6 @@ def get_dataset(
 def _adapt(ds: Dataset, image_size: int | None, channels: int | None) -> Dataset:
     """Resize / convert an in-memory image dataset once (e.g. Fashion-MNIST at 32 or 64, or RGB)."""
     import torch
-    import torch.nn.functional as F
 
     c, h, _ = ds.spec.shape
     if (image_size in (None, h)) and (channels in (None, c)):
@@ -58,12 +57,7 @@ def _adapt(ds: Dataset, image_size: int | None, channels: int | None) -> Dataset
         raise GankitError(f"--channels must be 1 or 3, not {channels}")
     data = ds.data
     if image_size not in (None, h):
-        chunks = []
-        for chunk in data.split(4096):
-            x = F.interpolate(chunk.float(), size=(image_size, image_size), mode="bilinear",
-                              antialias=True, align_corners=False)
-            chunks.append(x.round().clamp(0, 255).to(torch.uint8))
-        data = torch.cat(chunks)
+        data = resize_images(data, image_size)
     if channels == 3 and c == 1:
         data = data.expand(-1, 3, -1, -1).contiguous()
     elif channels == 1 and c == 3:
@@ -75,5 +69,5 @@ def _adapt(ds: Dataset, image_size: int | None, channels: int | None) -> Dataset
 
 __all__ = [
     "BatchSampler", "DATASETS", "DataSpec", "Dataset", "get_dataset", "load_image_folder",
-    "load_idx_dataset", "load_toy", "mode_coverage", "to_model_space", "to_uint8",
+    "load_idx_dataset", "load_toy", "mode_coverage", "resize_images", "to_model_space", "to_uint8",
 ]

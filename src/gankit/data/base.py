@@ -90,6 +90,21 @@ def to_model_space(x: torch.Tensor, spec: DataSpec) -> torch.Tensor:
     return x.float()
 
 
+def resize_images(images: torch.Tensor, size: int, chunk: int = 4096) -> torch.Tensor:
+    """uint8 images (N, C, H, W) to ``size`` x ``size``: bilinear with antialiasing, rounded back to
+    uint8, in chunks (bounded memory). The one resize of gankit: ``--image-size`` at load time, and the
+    metrics' classifier, which sees samples at the size it was trained at."""
+    import torch.nn.functional as F
+
+    if images.shape[-2:] == (size, size):
+        return images
+    out = []
+    for part in images.split(chunk):
+        x = F.interpolate(part.float(), size=(size, size), mode="bilinear", antialias=True, align_corners=False)
+        out.append(x.round().clamp(0, 255).to(torch.uint8))
+    return torch.cat(out)
+
+
 def to_uint8(x: torch.Tensor) -> torch.Tensor:
     """Generator output in [-1, 1] to uint8 images (values outside the range are clipped)."""
     return ((x.detach().float().clamp(-1, 1) + 1) * 127.5).round_().to(torch.uint8)

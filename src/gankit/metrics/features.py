@@ -18,6 +18,7 @@ from typing import Callable
 
 import torch
 
+from ..data.base import resize_images
 from ..errors import GankitError
 
 BATCH = 1000
@@ -50,18 +51,6 @@ def _to_channels(images: torch.Tensor, channels: int) -> torch.Tensor:
     return (images.float() * weights).sum(1, keepdim=True).round().clamp(0, 255).to(torch.uint8)
 
 
-def _to_size(images: torch.Tensor, size: int) -> torch.Tensor:
-    """Images at the classifier's training size (e.g. Fashion-MNIST trained at 28 px, a run at 32 px),
-    resized the way the data loader resizes (bilinear, antialiased, rounded to uint8), so the
-    classifier sees what it was trained on and real and generated images are treated alike."""
-    if images.shape[-1] == size and images.shape[-2] == size:
-        return images
-    import torch.nn.functional as F
-
-    x = F.interpolate(images.float(), size=(size, size), mode="bilinear", antialias=True, align_corners=False)
-    return x.round().clamp(0, 255).to(torch.uint8)
-
-
 def classifier_extractor(dataset: str, classifier: str | None = None) -> Extractor:
     """The domain classifier for ``dataset`` (shipped, user-trained, or the file ``classifier``)."""
     from .weights import load_classifier
@@ -71,7 +60,8 @@ def classifier_extractor(dataset: str, classifier: str | None = None) -> Extract
     size = int(meta.get("image_size", 28))  # weights written before the key existed were all trained at 28 px
 
     def fn(x):
-        return model.features_and_logits(_to_size(_to_channels(x, channels), size))
+        # the classifier sees images at the size it was trained at (e.g. 28 px for a run at 32 px)
+        return model.features_and_logits(resize_images(_to_channels(x, channels), size))
 
     info = {"dataset": meta["dataset"], "test_accuracy": meta.get("test_accuracy"), "sha256": digest,
             "class_names": meta.get("class_names", [])}
