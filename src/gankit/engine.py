@@ -165,6 +165,7 @@ class Trainer:
     def step(self) -> None:
         """One generator step: every phase ``repeat(step)`` times, lazy phases on their turns only."""
         batch = None
+        trained: set[str] = set()
         for phase in self.phases:
             for _ in range(phase.repeat(self.step_count)):
                 turn = self.phase_counts[phase.name]
@@ -174,9 +175,14 @@ class Trainer:
                 if batch is None or phase.fresh_batch:
                     batch = self._next_batch()
                 self._update(phase, batch)
+                trained.update(phase.nets)
+        # EMA copies follow their nets once per step, however many phases (G, Greg) trained them
+        for name in sorted(trained & self.ema.keys()):
+            beta = ema_beta(self.game.ema[name], batch["x"].shape[0], self.images)
+            ema_update(self.ema[name], self.game.nets[name], beta)
 
     def _next_batch(self) -> dict[str, torch.Tensor]:
-        batch = self.data.next()
+        batch = self.data.next(self.game.batch_size(self.info()))
         x = batch["x"]
         if x.dim() == 4:
             batch["x"] = x.contiguous(memory_format=self.memory_format)  # no copy unless channels_last
@@ -201,10 +207,6 @@ class Trainer:
         self.scaler.step(optimizer)
         self.scaler.update()
         self.game.after_step(phase.name, info)
-        for name in phase.nets:
-            if name in self.ema:
-                beta = ema_beta(self.game.ema[name], batch["x"].shape[0], self.images)
-                ema_update(self.ema[name], self.game.nets[name], beta)
         self._add(loss_key, loss.detach().float())
         for k, v in stats.items():
             self._add(k, v.detach())

@@ -153,16 +153,22 @@ class BatchSampler:
         """Real images this rank has drawn since the start (what a checkpoint of format 1 implies)."""
         return (self.epoch * self.batches_per_epoch + self.position // self.global_batch) * self.batch_size
 
-    def next(self) -> dict[str, torch.Tensor]:
+    def next(self, batch_size: int | None = None) -> dict[str, torch.Tensor]:
         """The next batch as ``{"x": images scaled for the nets, "y": labels}`` ("y" only for labelled
-        data). Drops the last partial batch of an epoch."""
-        if self.position + self.global_batch > len(self._order):
+        data), of ``batch_size`` images per rank (default: the sampler's). Drops the last partial
+        batch of an epoch."""
+        size = batch_size or self.batch_size
+        if size * self.world_size > len(self.dataset):
+            from ..errors import GankitError
+
+            raise GankitError(f"a batch of {size} is more than the {len(self.dataset)} samples (lower the batch size)")
+        if self.position + size * self.world_size > len(self._order):
             self.epoch += 1
             self.position = 0
             self._order = torch.randperm(len(self.dataset), generator=self.generator)
-        start = self.position + self.rank * self.batch_size
-        idx = self._order[start : start + self.batch_size].to(self.device)
-        self.position += self.global_batch
+        start = self.position + self.rank * size
+        idx = self._order[start : start + size].to(self.device)
+        self.position += size * self.world_size
         batch = {"x": to_model_space(self.data.index_select(0, idx), self.dataset.spec)}
         if self.labels is not None:
             batch["y"] = self.labels.index_select(0, idx)

@@ -104,6 +104,11 @@ class Game(nn.Module):
         """What a phase's optimizer updates: its nets' parameters (a Game may add heads of its own)."""
         return [p for name in phase.nets for p in self.nets[name].parameters()]
 
+    def batch_size(self, info: StepInfo) -> int | None:
+        """Real images the next batch should hold, or None for the run's --batch-size (ProGAN shrinks
+        its batch as it grows)."""
+        return None
+
     def batches_per_step(self) -> int:
         """Real batches one generator step draws in steady state (turns --epochs into --steps)."""
         return 1

@@ -10,7 +10,9 @@ critic means, so ``d_real - d_fake`` is the running distance estimate.
   recipe's default, scheduled by the Game's D phase (see :mod:`gankit.critic_schedule`).
 - :class:`WassersteinGP` (Gulrajani et al. 2017, "Improved Training of Wasserstein GANs"):
   Lipschitz by the two-sided penalty lambda (||grad f(x_hat)|| - 1)^2 on per-sample interpolates
-  (see :mod:`.penalties`), lambda = 10, with a critic without batchnorm.
+  (see :mod:`.penalties`), lambda = 10, with a critic without batchnorm. ``drift`` adds ProGAN's
+  ``epsilon E[f(x)^2]`` on real data (epsilon 0.001, Karras et al. 2018 sec. A.1), which keeps the
+  critic's output from drifting far from 0: the Wasserstein loss fixes it only up to a constant.
 """
 
 from __future__ import annotations
@@ -25,11 +27,15 @@ class WassersteinGAN(Objective):
     def __init__(self, latent: Latent, clip: float | None = 0.01):
         super().__init__(latent)
         self.clip = clip
+        self.drift = 0.0
 
     def critic_terms(self, D, real, fake, labels):
         out_real, out_fake = D(real, labels).float(), D(fake, labels).float()
         stats = {"d_real": out_real.detach().mean(), "d_fake": out_fake.detach().mean()}
-        return out_fake.mean() - out_real.mean(), stats
+        loss = out_fake.mean() - out_real.mean()
+        if self.drift:
+            loss = loss + self.drift * out_real.pow(2).mean()
+        return loss, stats
 
     def discriminator_loss(self, G, D, real, labels):
         fake = self.fake_for_discriminator(G, real, labels)
@@ -46,9 +52,9 @@ class WassersteinGAN(Objective):
 
 
 class WassersteinGP(WassersteinGAN):
-    def __init__(self, latent: Latent, penalty: float = 10.0):
+    def __init__(self, latent: Latent, penalty: float = 10.0, drift: float = 0.0):
         super().__init__(latent, clip=None)
-        self.penalty = penalty
+        self.penalty, self.drift = penalty, drift
 
     def discriminator_loss(self, G, D, real, labels):
         fake = self.fake_for_discriminator(G, real, labels)
