@@ -15,6 +15,14 @@ def fashion_small(fashion_train):
     return fashion_train.subset(4000, seed=0)
 
 
+@pytest.fixture(scope="session")
+def fashion32(fashion_train):
+    """6,000 Fashion-MNIST training images at 32x32, resized as ``--image-size 32`` does."""
+    from gankit.data import _adapt
+
+    return _adapt(fashion_train.subset(6000, seed=0), 32, None)
+
+
 @pytest.fixture(autouse=True)
 def _fixed_threads():
     # The suite targets 2 cores; keep torch from oversubscribing when pytest runs in parallel.

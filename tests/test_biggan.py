@@ -147,14 +147,6 @@ def test_biggan_samples_the_class_it_is_asked_for(tmp_path, fashion_train):
     assert metrics["cond_acc"] > accuracy, metrics
 
 
-@pytest.fixture(scope="module")
-def fashion32(fashion_train):
-    """6,000 Fashion-MNIST training images at 32x32, resized as ``--image-size 32`` does."""
-    from gankit.data import _adapt
-
-    return _adapt(fashion_train.subset(6000, seed=0), 32, None)
-
-
 def test_truncation_sweep_command(tmp_path, fashion32, capsys):
     import json
 

@@ -55,6 +55,8 @@ class TrainConfig:
     # R1 penalty gamma/2 E||grad D(x)||^2 on real data (Mescheder et al. 2018), run lazily every r1_every D steps
     r1: float | None = None
     r1_every: int | None = None  # None: 16, StyleGAN2's interval
+    # progressive growing (progan): thousands of real images per fade-in and per stable phase; None = the recipe's
+    stage_kimg: float | None = None
     # training tricks any model can use (None = off); see gankit.models / gankit.objectives.minimax
     label_smoothing: float | None = None  # one-sided: D's target for real data (e.g. 0.9)
     instance_noise: float | None = None   # std of Gaussian noise added to every input of D
@@ -99,6 +101,9 @@ class TrainConfig:
             value = getattr(self, name)
             if value is not None and not (isinstance(value, (int, float)) and value > 0):
                 raise GankitError(f"{name.replace('_', '-')} must be a positive number, not {value!r}")
+        if self.stage_kimg is not None and (isinstance(self.stage_kimg, bool) or not isinstance(self.stage_kimg, (int, float))
+                                            or self.stage_kimg <= 0):
+            raise GankitError(f"stage-kimg must be a positive number of thousands of images, not {self.stage_kimg!r}")
         if self.keep_checkpoints < 0:
             raise GankitError(f"keep-checkpoints must be >= 0, not {self.keep_checkpoints}")
         if self.precision not in PRECISIONS:

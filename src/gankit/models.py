@@ -57,6 +57,19 @@ class ModelInfo:
     params: dict = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class Derived:
+    """A default computed from the data and the run's other settings when a run starts (e.g.
+    StyleGAN2's R1 gamma, which scales with resolution and batch size); written resolved to
+    config.yaml, so a resumed run keeps it."""
+
+    text: str
+    compute: Callable[[DataSpec, dict], object]
+
+    def __str__(self) -> str:
+        return self.text
+
+
 MODELS: dict[str, ModelInfo] = {}
 
 #: defaults every recipe starts from; a recipe overrides what its paper says
@@ -94,7 +107,13 @@ def resolve(cfg: TrainConfig, spec: DataSpec) -> TrainConfig:
     values = cfg.to_dict()
     for key, default in defaults.items():
         if values.get(key) is None:
+            if isinstance(default, Derived):
+                default = default.compute(spec, values)
             values[key] = list(default) if isinstance(default, (list, tuple)) else default
+    if values.get("stage_kimg") is not None and "stage_kimg" not in defaults:
+        growing = ", ".join(m.name for m in MODELS.values() if "stage_kimg" in m.defaults)
+        raise GankitError(f"--stage-kimg schedules progressive growing, which {info.name} does not do "
+                          f"(use it with {growing})")
     values["params"] = _params(info, values.get("params"))
     resolved = TrainConfig(**values)
     if resolved.g_loss not in G_LOSSES:
@@ -196,14 +215,16 @@ def _bce(cfg: TrainConfig, **kw) -> dict:
     return dict(g_loss=cfg.g_loss, real_target=_real_target(cfg), **kw)
 
 
-def latent_game(spec: DataSpec, cfg: TrainConfig, G: nn.Module, D: nn.Module, objective: Objective) -> LatentGame:
-    """The zoo's Game: G, D and the objective, with the config's optimizers, critic schedule, R1 and EMA."""
-    return LatentGame(
+def latent_game(spec: DataSpec, cfg: TrainConfig, G: nn.Module, D: nn.Module, objective: Objective,
+                game: type[LatentGame] = LatentGame, **extra) -> LatentGame:
+    """The zoo's Game: G, D and the objective, with the config's optimizers, critic schedule, R1 and EMA
+    (``game``: a subclass of LatentGame, given its own ``extra`` arguments)."""
+    return game(
         G, D, objective, spec,
         optim_g=OptimSpec(cfg.optim_g, cfg.lr_g, tuple(cfg.betas_g or ())),
         optim_d=OptimSpec(cfg.optim_d, cfg.lr_d, tuple(cfg.betas_d or ())),
         n_critic=cfg.n_critic, critic_warmup=bool(cfg.critic_warmup), r1=float(cfg.r1 or 0.0),
-        r1_every=cfg.r1_every or 16, ema={"G": cfg.ema} if cfg.ema else {},
+        r1_every=cfg.r1_every or 16, ema={"G": cfg.ema} if cfg.ema else {}, **extra,
     )
 
 
@@ -425,10 +446,7 @@ def biggan(spec: DataSpec, cfg: TrainConfig) -> LatentGame:
 
     if cfg.arch != "biggan":
         raise GankitError(f"biggan has its own nets (drop --arch {cfg.arch})")
-    if spec.kind != "image" or spec.image_size not in SUPPORTED_SIZES:
-        what = "2D points" if spec.kind != "image" else f"{spec.image_size}px images"
-        raise GankitError(f"biggan's nets are for {' or '.join(map(str, SUPPORTED_SIZES))}px images, not {what} "
-                          "(pass --image-size 32)")
+    _need_image_size("biggan", spec, SUPPORTED_SIZES)
     blocks = {32: 3, 64: 4}[spec.image_size]
     if cfg.z_dim % (blocks + 1):
         raise GankitError(f"biggan splits z into {blocks + 1} equal chunks (skip-z): --z-dim {cfg.z_dim} does not "
@@ -438,3 +456,101 @@ def biggan(spec: DataSpec, cfg: TrainConfig) -> LatentGame:
     D = BigGANDiscriminator(k, spec.image_size, spec.channels, cfg.width)
     objective = HingeGAN(Latent(cfg.z_dim), conditional=True, ortho=cfg.params["ortho"])
     return latent_game(spec, cfg, G, D, objective)
+
+
+@register(
+    "progan",
+    summary="progressive growing: G and D grow from 4x4 by fading in blocks; pixel norm, minibatch stddev, "
+            "equalized learning rate, WGAN-GP with drift",
+    paper="Karras, Aila, Laine & Lehtinen 2018, Progressive Growing of GANs for Improved Quality, Stability, "
+          "and Variation",
+    loss="critic: E D(G(z)) - E D(x) + 10 E(||grad D(x_hat)|| - 1)^2 + 0.001 E D(x)^2 (drift); G: -E D(G(z))",
+    hyper="stages 4x4 -> full size; each new stage fades in over --stage-kimg thousand images and then trains as "
+          "long (the paper: 800; the recipe's 10 fits a CPU run); real images are pooled to the active stage and "
+          "blended by the same alpha; Adam 1e-3 betas (0, 0.99), one D step per G step; EMA of G (the paper's "
+          "0.999 per step of 16 images, a half-life of ~10k images); channels 4w at 4 and 8 px, halving after; "
+          "ablation switches grow, mbstd (group size, 0 = off), equalized, pixel_norm (1/0); stage_batch: a batch "
+          "size per stage, e.g. 64,64,32,16",
+    params=dict(grow=1, mbstd=4, equalized=1, pixel_norm=1, penalty=10.0, drift=0.001, stage_batch=""),
+    point_defaults={"arch": "progan"},
+    arch="progan", width=32, z_dim=128, lr_g=1e-3, lr_d=1e-3, betas_g=[0.0, 0.99], betas_d=[0.0, 0.99],
+    n_critic=1, ema=10_000, stage_kimg=10.0,
+)
+def progan(spec: DataSpec, cfg: TrainConfig) -> Game:
+    from .games.progressive import GrowthSchedule, ProgressiveGame
+    from .nets.progan import SUPPORTED_SIZES, ProGANDiscriminator, ProGANGenerator, num_stages
+
+    if cfg.arch != "progan":
+        raise GankitError(f"progan has its own nets (drop --arch {cfg.arch})")
+    _need_image_size("progan", spec, SUPPORTED_SIZES)
+    p = cfg.params
+    G = ProGANGenerator(cfg.z_dim, spec.image_size, spec.channels, cfg.width, pixel_norm=bool(p["pixel_norm"]),
+                        equalized=bool(p["equalized"]))
+    D = ProGANDiscriminator(spec.image_size, spec.channels, cfg.width, mbstd_group=p["mbstd"],
+                            equalized=bool(p["equalized"]))
+    objective = WassersteinGP(Latent(cfg.z_dim), penalty=p["penalty"], drift=p["drift"])
+    schedule = GrowthSchedule(num_stages(spec.image_size), float(cfg.stage_kimg), grow=bool(p["grow"]))
+    return latent_game(spec, cfg, G, D, objective, ProgressiveGame, schedule=schedule,
+                       stage_batch=_stage_batch(p["stage_batch"]))
+
+
+def _need_image_size(model: str, spec: DataSpec, sizes: tuple[int, ...]) -> None:
+    if spec.kind != "image" or spec.image_size not in sizes:
+        what = "2D points" if spec.kind != "image" else f"{spec.image_size}px images"
+        raise GankitError(f"{model}'s nets are for {' or '.join(map(str, sizes))}px images, not {what} "
+                          "(pass --image-size 32)")
+
+
+def _stage_batch(text: str) -> tuple[int, ...]:
+    """``"64,64,32"`` -> (64, 64, 32); "" -> () (the run's --batch-size at every stage)."""
+    try:
+        sizes = tuple(int(t) for t in text.replace(" ", "").split(",") if t)
+    except ValueError:
+        sizes = (0,)
+    if any(s <= 0 for s in sizes):
+        raise GankitError(f"param stage_batch must be positive batch sizes per stage, e.g. 64,64,32,16, not {text!r}")
+    return sizes
+
+
+def _stylegan_gamma(spec: DataSpec, values: dict) -> float:
+    """stylegan2-ada's automatic R1 gamma: 0.0002 * resolution^2 / batch size (0.0032 at 32 px, batch 64)."""
+    size = spec.image_size or 32
+    return 0.0002 * size * size / values["batch_size"]
+
+
+@register(
+    "stylegan",
+    summary="StyleGAN2 (small): mapping net z -> w, modulated/demodulated convs from a learned constant, noise "
+            "inputs, skip toRGBs, residual D with minibatch stddev; style mixing, lazy R1, path length "
+            "regularization, EMA, truncation in W",
+    paper="Karras et al. 2020, Analyzing and Improving the Image Quality of StyleGAN (StyleGAN2); Karras, Laine "
+          "& Aila 2019, A Style-Based Generator Architecture for GANs",
+    loss="D: softplus(D(G(z))) + softplus(-D(x)), + gamma/2 E||grad D(x)||^2 every 16 D steps; G: softplus(-D(G(z))), "
+         "+ 2 E(||J_w^T y|| - a)^2 every 4 G steps on half the batch (path length, a = running mean)",
+    hyper="Adam 2.5e-3 betas (0, 0.99), both rescaled by k/(k+1) for the lazy intervals k = 16 (D) and 4 (G); "
+          "R1 gamma 0.0002 * res^2 / batch (stylegan2-ada's auto: --r1 sets it); style mixing probability 0.9; "
+          "mapping net of 8 layers at lr x0.01 (--param mapping_layers=2 is the authors' CIFAR choice); w_avg "
+          "decay 0.995; EMA of G (half-life 10k images); sample with --truncation PSI [--truncation-cutoff K] "
+          "(in W); channels 4w at 4 and 8 px, halving after (the paper: 512)",
+    params=dict(mapping_layers=8, mixing=0.9, pl_weight=2.0),
+    point_defaults={"arch": "stylegan"},
+    arch="stylegan", width=32, z_dim=128, lr_g=2.5e-3, lr_d=2.5e-3, betas_g=[0.0, 0.99], betas_d=[0.0, 0.99],
+    n_critic=1, ema=10_000, r1=Derived("0.0002*res^2/batch", _stylegan_gamma),
+)
+def stylegan(spec: DataSpec, cfg: TrainConfig) -> Game:
+    from .games.style import StyleGame
+    from .nets.stylegan import SUPPORTED_SIZES, StyleDiscriminator, StyleGenerator
+
+    if cfg.arch != "stylegan":
+        raise GankitError(f"stylegan has its own nets (drop --arch {cfg.arch})")
+    _need_image_size("stylegan", spec, SUPPORTED_SIZES)
+    p = cfg.params
+    if p["mapping_layers"] < 1:
+        raise GankitError(f"param mapping_layers must be at least 1, not {p['mapping_layers']}")
+    if not 0 <= p["mixing"] <= 1:
+        raise GankitError(f"param mixing is a probability in [0, 1], not {p['mixing']}")
+    G = StyleGenerator(cfg.z_dim, cfg.z_dim, spec.image_size, spec.channels, cfg.width,
+                       mapping_layers=p["mapping_layers"], mixing_prob=p["mixing"])
+    D = StyleDiscriminator(spec.image_size, spec.channels, cfg.width)
+    objective = MinimaxGAN(Latent(cfg.z_dim))
+    return latent_game(spec, cfg, G, D, objective, StyleGame, pl_weight=p["pl_weight"])

@@ -1,7 +1,8 @@
 """gankit explore: walk a trained generator's latent space. Writes PNG grids and GIFs into
 --out (default RUN/explore/): spherical interpolation between seeds, a random walk, class rows
-and class interpolation (conditional models), code sweeps (InfoGAN), truncation rows, and
-latent arithmetic ("1,2,3 - 4,5,6 + 7,8,9": each operand is the average z of those seeds).
+and class interpolation (conditional models), code sweeps (InfoGAN), truncation rows, latent
+arithmetic ("1,2,3 - 4,5,6 + 7,8,9": each operand is the average z of those seeds) and, for a
+style-based G, the style-mixing matrix and interpolation in W.
 With no picture chosen, it draws every picture the model supports."""
 
 from pathlib import Path
@@ -9,7 +10,7 @@ from pathlib import Path
 from .argtypes import positive_int
 
 NAME = "explore"
-HELP = "latent space: interpolation, random walk, class rows, code sweeps, truncation, arithmetic"
+HELP = "latent space: interpolation, random walk, class rows, code sweeps, truncation, arithmetic, style mixing"
 
 
 def add_arguments(p) -> None:
@@ -22,9 +23,18 @@ def add_arguments(p) -> None:
     p.add_argument("--arithmetic", metavar="EXPR",
                    help='latent arithmetic over averaged seeds, e.g. "1,2,3 - 4,5,6 + 7,8,9"')
     p.add_argument("--truncation", type=float, metavar="PSI",
-                   help="truncation trick on every z drawn here, and a grid comparing psi values")
+                   help="truncation trick on every z drawn here (stylegan: on every w), and a grid comparing psi values")
     p.add_argument("--truncation-method", default="shrink", choices=("shrink", "resample"),
                    help="shrink: z <- psi*z towards the mean (default); resample: redraw |z_i| > psi (BigGAN)")
+    p.add_argument("--truncation-cutoff", type=positive_int, metavar="K",
+                   help="stylegan: truncate the styles of the first K layers only (the coarse ones)")
+    p.add_argument("--style-mix", nargs=2, metavar=("ROW_SEEDS", "COL_SEEDS"),
+                   help="stylegan: the style-mixing matrix; each cell is a column seed with some layers' styles from "
+                        "its row seed (coarse, middle and fine matrices, or one crossover with --cutoff)")
+    p.add_argument("--cutoff", type=int, metavar="K",
+                   help="with --style-mix: the row seed gives the styles of layers 0..K-1, the column seed the rest")
+    p.add_argument("--space", choices=("z", "w"), default="z",
+                   help="interpolate in z (slerp, default) or, for stylegan, in W (lerp between the seeds' w)")
     p.add_argument("--truncation-sweep", action="store_true",
                    help="the truncation trade-off: FID, precision/recall (and class accuracy) for psi 0.2..1.0 "
                         "with --truncation-method, as truncation_sweep.png and .json (needs the domain classifier)")
@@ -50,9 +60,13 @@ def run(args) -> int:
     from ..viz.latent import TRUNCATION_METHODS, LatentExplorer, parse_arithmetic, parse_seeds
 
     result = load_run(args.run)
-    ex = LatentExplorer(result, args.truncation, args.truncation_method, ema=args.ema)
+    ex = LatentExplorer(result, args.truncation, args.truncation_method, ema=args.ema, cutoff=args.truncation_cutoff,
+                        space=args.space)
     out = Path(args.out) if args.out else result.path / "explore"
-    chosen = args.interpolate or args.walk or args.classes or args.codes or args.arithmetic or args.truncation_sweep
+    chosen = (args.interpolate or args.walk or args.classes or args.codes or args.arithmetic or args.truncation_sweep
+              or args.style_mix)
+    if args.cutoff is not None and not args.style_mix:
+        raise GankitError("--cutoff is the crossover of --style-mix (add --style-mix ROW_SEEDS COL_SEEDS)")
     if args.label is not None and ex.conditional and not 0 <= args.label < ex.num_classes:
         raise GankitError(f"--class must be in 0..{ex.num_classes - 1}, not {args.label}")
     terms = parse_arithmetic(args.arithmetic) if args.arithmetic else None
@@ -101,6 +115,14 @@ def run(args) -> int:
         grid(images, "arithmetic.png", cols)
         print("arithmetic.png: one row per operand (its seeds, then their average z at the right), "
               "last row: the result with +-0.25 noise, the exact result at the right")
+    if args.style_mix or (not chosen and ex.in_w):
+        rows, cols = (parse_seeds(t) for t in (args.style_mix or ("1,2,3,4", "5,6,7,8,9")))
+        bands = {f"crossover {args.cutoff}": (0, args.cutoff)} if args.cutoff is not None else ex.style_bands()
+        for name, (lo, hi) in bands.items():
+            file = "style_mix.png" if args.cutoff is not None else f"style_mix_{name}.png"
+            grid(ex.style_mix(rows, cols, lo, hi), file, len(cols) + 1)
+            print(f"{file}: column seeds {cols} (top row) with the styles of layers {lo}..{hi - 1} from row seeds "
+                  f"{rows} (left column)")
     if args.truncation_sweep:
         written += _sweep(result, args, out)
     for p in written:

@@ -37,6 +37,8 @@ def _value(v) -> str:
 
     if isinstance(v, Choice):
         return f"{v.default} (one of {'|'.join(v.options)})"
+    if v == "":
+        return '""'
     return f"{v:g}" if isinstance(v, float) else str(v)
 
 

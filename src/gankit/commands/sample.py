@@ -19,8 +19,10 @@ def add_arguments(s) -> None:
                    help="InfoGAN: vary one code along each row, others fixed: cat, c1 or c2 (grid of --n // 10 rows)")
     s.add_argument("--truncation", type=float, metavar="PSI", default=None,
                    help="truncation trick on z: shrink z <- psi*z (psi in (0, 1]) or, with --truncation-method "
-                        "resample, redraw |z_i| > psi")
+                        "resample, redraw |z_i| > psi; stylegan: in W, w <- w_avg + psi (w - w_avg)")
     s.add_argument("--truncation-method", default="shrink", choices=("shrink", "resample"))
+    s.add_argument("--truncation-cutoff", type=positive_int, metavar="K", default=None,
+                   help="stylegan (which truncates in W, toward the average w): only the first K layers' styles")
     s.add_argument("--no-ema", dest="ema", action="store_false",
                    help="sample the raw G even where the run keeps an EMA copy of it (--ema)")
 
@@ -44,6 +46,8 @@ def run(args) -> int:
         if not 0 <= args.label < sampler.num_classes:
             raise GankitError(f"--class must be in 0..{sampler.num_classes - 1}, not {args.label}")
     opts = dict(truncation=args.truncation, truncation_method=args.truncation_method)
+    if args.truncation_cutoff is not None:
+        opts["truncation_cutoff"] = args.truncation_cutoff
     nrow = None
     if args.sweep is not None:
         samples, nrow = _sweep(result, sampler, args, opts)

@@ -12,7 +12,7 @@ CONFIG_FLAGS = ("model", "dataset", "data_root", "image_size", "channels", "step
                 "arch", "width", "z_dim", "g_loss", "n_critic", "critic_warmup", "lr_g", "lr_d", "seed", "device", "precision",
                 "sample_every", "checkpoint_every", "log_every",
                 "optim_g", "optim_d", "params", "label_smoothing", "instance_noise",
-                "diagnostics", "compile", "channels_last", "tensorboard", "ema", "r1", "r1_every",
+                "diagnostics", "compile", "channels_last", "tensorboard", "ema", "r1", "r1_every", "stage_kimg",
                 "subset", "subset_seed", "diffaugment", "ada", "ada_target", "ada_kimg",
                 "eval_every", "eval_metrics", "eval_n")
 
@@ -38,11 +38,14 @@ def add_arguments(t) -> None:
                    help="100 D updates for the first 25 G updates and every 500th (WGAN's schedule; on for wgan)")
     t.add_argument("--ema", type=non_negative_float, metavar="HALF_LIFE_IMAGES",
                    help="keep an EMA of G (half-life in real images, e.g. 10000; 0 = off) and sample from it "
-                        "(off for the zoo, on for sngan and biggan)")
+                        "(off for the zoo, on for sngan, biggan, progan and stylegan)")
     t.add_argument("--r1", type=non_negative_float, metavar="GAMMA",
                    help="R1 penalty gamma/2 E||grad D(x)||^2 on real data (Mescheder et al. 2018), lazily")
     t.add_argument("--r1-every", type=positive_int, metavar="K",
                    help="run the R1 phase every K-th D update, its loss scaled by K (default 16, StyleGAN2's)")
+    t.add_argument("--stage-kimg", type=positive_float, metavar="K",
+                   help="progressive growing (progan): thousands of real images per fade-in and per stable phase "
+                        "(4x4 -> 8x8 -> ...; the paper's 800, the recipe's 10)")
     t.add_argument("--lr-g", type=positive_float)
     t.add_argument("--lr-d", type=positive_float)
     t.add_argument("--optim-g", help="G optimizer: adam, rmsprop or sgd (model default otherwise)")

@@ -116,6 +116,9 @@ class LatentSampler:
         check_method(method)
         if psi is None:
             return z
+        if method == "shrink" and getattr(self.G, "normalizes_latent", False):
+            raise GankitError("this G puts z on the unit sphere first (ProGAN's latent normalization), so shrinking z "
+                              "changes nothing (use --truncation-method resample)")
         z = z.clone()
         gauss = z[:, : self.z_dim]
         if method == "shrink":
@@ -147,24 +150,46 @@ class LatentSampler:
         return standing_statistics(self.G, inputs())
 
     # -- samples -----------------------------------------------------------------------------
+    #: where ``generate(truncation=psi)`` acts: "z" here (the Sampler truncates z before G sees it);
+    #: StyleGAN's sampler truncates in W, inside G
+    truncation_space = "z"
+
     @torch.no_grad()
     def generate(self, inputs: Batch, truncation: float | None = None, truncation_method: str = "shrink",
-                 batch_size: int = 500, raw: bool = False, seed: int = 0) -> torch.Tensor:
+                 batch_size: int = 500, raw: bool = False, seed: int = 0,
+                 truncation_cutoff: int | None = None) -> torch.Tensor:
         """Samples of ``inputs`` in eval mode, on the CPU: uint8 (N, C, H, W) images, float (N, dim)
-        points; ``raw`` keeps images as floats in [-1, 1]."""
-        z = self.truncate(inputs["z"], truncation, truncation_method, seed)
+        points; ``raw`` keeps images as floats in [-1, 1]. ``truncation_cutoff``: for a sampler that
+        truncates in W, only the first K layers' styles are truncated."""
+        z = inputs["z"]
+        if self.truncation_space == "z":
+            if truncation_cutoff is not None:
+                raise GankitError("--truncation-cutoff picks the layers of a style-based G (stylegan); "
+                                  "this model truncates z (drop --truncation-cutoff)")
+            z = self.truncate(z, truncation, truncation_method, seed)
         y = inputs.get("y")
         if self.conditional and not self.codes and y is None:
             y = self.labels(len(z))
         device = _device_of(self.G)
+
+        def decode(start: int) -> torch.Tensor:
+            zb = z[start:start + batch_size].to(device)
+            yb = y[start:start + batch_size].to(device) if y is not None else None
+            return self._forward(zb, yb, truncation, truncation_cutoff)
+
+        return self._batched(len(z), batch_size, decode, raw)
+
+    def _forward(self, z: torch.Tensor, y: torch.Tensor | None, psi: float | None, cutoff: int | None):
+        return self.G(z, y)
+
+    def _batched(self, n: int, batch_size: int, decode, raw: bool) -> torch.Tensor:
+        """``decode(start)`` for every batch, in eval mode, as CPU uint8 images (or floats)."""
         was_training = self.G.training
         self.G.eval()
         try:
             out = []
-            for start in range(0, len(z), batch_size):
-                zb = z[start:start + batch_size].to(device)
-                yb = y[start:start + batch_size].to(device) if y is not None else None
-                x = self.G(zb, yb).float()
+            for start in range(0, n, batch_size):
+                x = decode(start).float()
                 out.append(x.cpu() if raw or self.spec.kind != "image" else to_uint8(x).cpu())
         finally:
             self.G.train(was_training)

@@ -15,6 +15,11 @@ Conventions that matter when reading the pictures:
   the mean of the prior (0), as StyleGAN's psi does in its w space. ``resample``: components with
   ``|z_i| > psi`` are redrawn until inside (BigGAN's truncation trick, psi is then a threshold).
   Here it is applied to each seed's latent before paths and averages are taken.
+- A style-based G (stylegan) truncates in W, inside G (``w_avg + psi (w - w_avg)``, on the first
+  ``cutoff`` layers where given), so there the seeds' z stay as drawn and every decode is truncated;
+  ``space="w"`` interpolates linearly between the seeds' w instead of spherically between their z
+  (the StyleGAN paper's perceptual path length uses lerp in W), and :meth:`LatentExplorer.style_mix`
+  draws the style-mixing matrix of the StyleGAN paper (Karras et al. 2019, Fig. 3).
 - Arithmetic (Radford et al. 2015, DCGAN section 6.3): each operand is the average z of a few
   chosen seeds; the result is decoded with and without small noise (+-0.25 as in the paper's
   figure), next to the images of every operand.
@@ -77,13 +82,24 @@ def parse_arithmetic(expr: str) -> list[tuple[int, list[int]]]:
 class LatentExplorer:
     """Latents and pictures of one run. ``labels`` pins the class of conditional models."""
 
-    def __init__(self, run, truncation: float | None = None, method: str = "shrink", ema: bool = True):
+    def __init__(self, run, truncation: float | None = None, method: str = "shrink", ema: bool = True,
+                 cutoff: int | None = None, space: str = "z"):
         if run.spec.kind != "image":
             raise GankitError(f"explore draws image grids; {run.path} generates 2D points "
                               "(use 'gankit sample RUN --out points.png' for a scatter plot)")
         check_truncation(truncation, method)
         self.run = run
         self.sampler = run.sampler(ema=ema)
+        self.in_w = self.sampler.truncation_space == "w"
+        if space not in ("z", "w"):
+            raise GankitError(f"--space must be z or w, not {space!r}")
+        if space == "w" and not self.in_w:
+            raise GankitError(f"--space w needs a style-based G with a mapping network (stylegan); "
+                              f"{run.config.model} has only z (drop --space)")
+        if (cutoff is not None) and not self.in_w:
+            raise GankitError(f"--truncation-cutoff picks the layers of a style-based G (stylegan); "
+                              f"{run.config.model} truncates z (drop it)")
+        self.space, self.cutoff = space, cutoff
         self.G = self.sampler.G
         self.latent = self.sampler.latent
         self.z_dim = self.latent.z_dim
@@ -101,8 +117,16 @@ class LatentExplorer:
         return torch.stack([self.latent_of(s) for s in seeds])
 
     def truncate(self, latent: torch.Tensor, psi: float | None = None, seed: int = 0) -> torch.Tensor:
-        """The Sampler's truncation trick, with this explorer's psi and method by default."""
+        """The Sampler's truncation trick, with this explorer's psi and method by default (in Z; a
+        W-space sampler leaves z alone and truncates when decoding)."""
+        if self.in_w:
+            return latent
         return self.sampler.truncate(latent, self.truncation if psi is None else psi, self.method, seed)
+
+    def _w_opts(self, psi: float | None = None) -> dict:
+        if not self.in_w:
+            return {}
+        return {"truncation": self.truncation if psi is None else psi, "truncation_cutoff": self.cutoff}
 
     def _labels(self, n: int, label: int | None) -> torch.Tensor | None:
         if not self.conditional:
@@ -114,7 +138,7 @@ class LatentExplorer:
         """uint8 images of latents (``labels`` per row, or one ``label`` for all, for conditional models)."""
         if labels is None:
             labels = self._labels(len(latent), label)
-        return self.sampler.generate({"z": latent, "y": labels})
+        return self.sampler.generate({"z": latent, "y": labels}, **self._w_opts())
 
     @torch.no_grad()
     def decode_soft(self, latent: torch.Tensor, weights: torch.Tensor) -> torch.Tensor:
@@ -136,16 +160,23 @@ class LatentExplorer:
         if len(seeds) < 2:
             raise GankitError("interpolation needs at least two seeds (e.g. --seeds 1,2)")
         lat = self.latents(seeds)
+        decode = lambda path: self.decode(path, label=label)  # noqa: E731
+        if self.space == "w":
+            psi = self._w_opts()
+            lat = self.sampler.ws_of(lat, psi["truncation"], psi["truncation_cutoff"])
+            decode = self.sampler.synthesize
         t = torch.linspace(0, 1, steps)
-        rows = [self.decode(self._path(lat[i], lat[i + 1], t), label=label) for i in range(len(seeds) - 1)]
+        rows = [decode(self._path(lat[i], lat[i + 1], t)) for i in range(len(seeds) - 1)]
         frames = []
         loop = torch.cat([lat, lat[:1]])
         for i in range(len(seeds)):
-            frames += list(self.decode(self._path(loop[i], loop[i + 1], t[:-1]), label=label))
+            frames += list(decode(self._path(loop[i], loop[i + 1], t[:-1])))
         return torch.cat(rows), steps, frames
 
     def _path(self, a: torch.Tensor, b: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
         n = len(t)
+        if self.space == "w":  # per-layer styles (num_ws, w_dim): a straight line in W
+            return torch.lerp(a.expand(n, -1, -1), b.expand(n, -1, -1), t.reshape(-1, 1, 1))
         if not self.codes:
             return slerp(a.expand(n, -1), b.expand(n, -1), t)
         # InfoGAN: slerp the Gaussian part, move the codes linearly
@@ -214,8 +245,45 @@ class LatentExplorer:
     def truncation_rows(self, psis: list[float], columns: int, seed: int) -> torch.Tensor:
         """One row per psi, the same seeds in every row (psi=1 with shrink is the untruncated model)."""
         base = torch.cat([self.sampler.fixed_inputs(1, seed + j)["z"] for j in range(columns)])
+        if self.in_w:
+            return torch.cat([self.sampler.generate({"z": base, "y": None}, **self._w_opts(psi)) for psi in psis])
         rows = [self.decode(self.truncate(base, psi, seed=seed)) for psi in psis]
         return torch.cat(rows)
+
+    # -- style mixing (style-based G) ---------------------------------------------------------------
+    def style_bands(self) -> dict[str, tuple[int, int]]:
+        """Layer ranges ``[lo, hi)`` of the coarse (4-8 px), middle and fine (full size) styles."""
+        self._need_styles("style mixing")
+        res = self.sampler.layer_resolutions()
+        coarse = sum(r <= 8 for r in res)
+        fine = res.index(res[-1])
+        return {"coarse": (0, coarse), "middle": (coarse, fine), "fine": (fine, len(res))}
+
+    def style_mix(self, row_seeds: list[int], col_seeds: list[int], lo: int, hi: int) -> torch.Tensor:
+        """The StyleGAN paper's matrix: the top row shows the column seeds (source A), the left column the
+        row seeds (source B), and cell (i, j) is A_j with the styles of layers ``[lo, hi)`` taken from
+        B_i. A crossover at K (``lo`` 0, ``hi`` K): B gives layers below K, A the rest. Returns the
+        (1 + rows) x (1 + columns) grid, blank at the top left."""
+        n = self._need_styles("style mixing")
+        if not 0 <= lo <= hi <= n:
+            raise GankitError(f"the style layers to mix must lie in 0..{n}, not [{lo}, {hi})")
+        psi = self._w_opts()
+        a = self.sampler.ws_of(self.latents(col_seeds), psi["truncation"], psi["truncation_cutoff"])
+        b = self.sampler.ws_of(self.latents(row_seeds), psi["truncation"], psi["truncation_cutoff"])
+        cells = torch.cat([self.G.mix(a, b[i:i + 1].expand_as(a), lo, hi) for i in range(len(b))])
+        images = self.sampler.synthesize(torch.cat([a, b, cells]))
+        tops, lefts, grid = images[:len(a)], images[len(a):len(a) + len(b)], images[len(a) + len(b):]
+        blank = torch.full_like(tops[:1], 255)
+        rows = [torch.cat([blank, tops])]
+        for i in range(len(b)):
+            rows.append(torch.cat([lefts[i:i + 1], grid[i * len(a):(i + 1) * len(a)]]))
+        return torch.cat(rows)
+
+    def _need_styles(self, what: str) -> int:
+        if not self.in_w:
+            raise GankitError(f"{what} needs a style-based G (stylegan); {self.run.config.model} has no per-layer "
+                              "styles (see 'gankit models')")
+        return self.sampler.num_ws
 
     def arithmetic(self, terms: list[tuple[int, list[int]]], variations: int = 8, noise: float = 0.25,
                    label: int | None = None):
