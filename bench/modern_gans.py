@@ -31,6 +31,8 @@ from pathlib import Path
 
 import torch
 
+from _results import latest_rows, load_commands
+
 ROOT = Path(__file__).resolve().parents[1]
 DIFFAUGMENT = "color,translation,cutout"
 
@@ -190,20 +192,11 @@ def rescore(out: Path, results: Path, n: int) -> None:
 
 
 def _commands(out: Path) -> dict:
-    path = out / "commands.json"
-    return json.loads(path.read_text()) if path.is_file() else {}
+    return load_commands(out)
 
 
 def _rows(out: Path, suite: str) -> list[dict]:
-    path = out / suite / "results.jsonl"
-    if not path.is_file():
-        return []
-    latest = {}
-    for line in path.read_text().splitlines():
-        r = json.loads(line)
-        latest[r["slug"]] = r
-    order = [slug for slug, _ in SUITES[suite]]
-    return sorted(latest.values(), key=lambda r: order.index(r["slug"]) if r["slug"] in order else len(order))
+    return latest_rows(out / suite / "results.jsonl", [slug for slug, _ in SUITES[suite]])
 
 
 def _score_table(rows: list[dict], with_cond: bool) -> list[str]:

@@ -32,6 +32,8 @@ from pathlib import Path
 
 import torch
 
+from _results import latest_rows, load_commands
+
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs" / "progan"
 OFF = dict(grow=0, mbstd=0, equalized=0, pixel_norm=0)
@@ -166,17 +168,11 @@ def main() -> int:
 
 
 def _commands(out: Path) -> dict:
-    path = out / "commands.json"
-    return json.loads(path.read_text()) if path.is_file() else {}
+    return load_commands(out)
 
 
 def _rows(out: Path, suite: str) -> list[dict]:
-    path = out / suite / "results.jsonl"
-    if not path.is_file():
-        return []
-    latest = {json.loads(line)["slug"]: json.loads(line) for line in path.read_text().splitlines()}
-    order = [slug for slug, _, _ in SUITES[suite]]
-    return sorted(latest.values(), key=lambda r: order.index(r["slug"]) if r["slug"] in order else len(order))
+    return latest_rows(out / suite / "results.jsonl", [slug for slug, _, _ in SUITES[suite]])
 
 
 def _table(rows: list[dict]) -> list[str]:
