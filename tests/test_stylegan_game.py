@@ -143,3 +143,22 @@ def test_path_length_penalty_and_its_running_mean():
     assert float(game.pl_mean) == pytest.approx(0.01 * length, rel=1e-4)
     assert length > 0 and math.isfinite(loss.item())
     assert loss.item() >= 2 * 4 * (length - float(game.pl_mean)) ** 2 * (1 - 1e-4)
+
+
+# The stylegan recipe (mapping_layers 8, mixing 0.9, lazy R1 and path length, EMA) at width 16, batch 32, on 6,000
+# Fashion-MNIST images at 32x32. Measured (classifier FID of 2000 samples from the EMA copy, fp32): 396.8 -> 246.7
+# (seed 0, 0.622), 350.4 -> 215.4 (seed 1, 0.615); the raw G is ahead of its EMA at this step (224.5 for seed 0). Width 8 learns too
+# little to test in 150 steps: 284.1 -> 250.8 (0.883).
+STYLEGAN_ON_IMAGES = (150, 0.8)
+
+
+def test_stylegan_learns_fashion_mnist(tmp_path, fashion32):
+    from gankit.evaluation import fid_of_run
+
+    steps, fraction = STYLEGAN_ON_IMAGES
+    budget = dict(model="stylegan", batch_size=32, seed=0, width=16, quiet=True, data=fashion32, precision="fp32",
+                  sample_every=10**6, checkpoint_every=10**6)
+    fid0 = fid_of_run(gankit.train(out=tmp_path / "s0", steps=1, **budget), n=2000)
+    fid1 = fid_of_run(gankit.train(out=tmp_path / "s1", steps=steps, **budget), n=2000)
+    print(f"stylegan: classifier FID untrained {fid0:.1f} -> {fid1:.1f} after {steps} steps ({fid1 / fid0:.3f})")
+    assert fid1 < fraction * fid0, (fid0, fid1)
