@@ -86,7 +86,7 @@ def pictures(run, suite: str, slug: str) -> dict:
     name = f"{suite}-{slug}"
     save_image_grid(run.sample(64, seed=0), DOCS / f"{name}.png", nrow=8)
     files["samples"] = f"progan/{name}.png"
-    if slug == "pixel-norm" or (suite == "emoji" and slug == "progan"):
+    if slug in ("growing", "pixel-norm") or (suite == "emoji" and slug == "progan"):
         gif = run.path / "progress.gif"
         if gif.is_file() and gif.stat().st_size < 3_000_000:
             shutil.copy(gif, DOCS / f"{name}-growth.gif")
@@ -176,7 +176,7 @@ def _rows(out: Path, suite: str) -> list[dict]:
 
 
 def _table(rows: list[dict]) -> list[str]:
-    lines = ["| configuration | SWD x1e3 at 32 px | at 16 px | SWD average | classifier FID | train s | images/s "
+    lines = ["| configuration | SWD x1e3 at 32 px | at 16 px (low-pass) | SWD average | classifier FID | train s | images/s "
              "| ms/step at 4, 8, 16, 32 px | samples |",
              "|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
