@@ -205,9 +205,9 @@ def write_doc(out: Path, path: Path, commands: dict) -> None:
         if "ablation" in commands:
             lines += ["", f"Made by `{commands['ablation']}`."]
         lines.append("")
-        grown = next((r for r in rows if "growth" in r["files"]), None)
+        grown = next((r for r in reversed(rows) if "growth" in r["files"]), None)  # the full recipe where it ran
         if grown:
-            lines += ["### The resolution growing (the progan recipe's fixed-noise grids)", ""]
+            lines += [f"### The resolution growing: fixed-noise grids of \"{grown['label']}\"", ""]
             lines += [f"step {step}: ![step {step}]({file})" for step, file in grown["files"]["growth"]]
             if "gif" in grown["files"]:
                 lines += ["", f"![growth]({grown['files']['gif']})"]
