@@ -467,7 +467,7 @@ def biggan(spec: DataSpec, cfg: TrainConfig) -> LatentGame:
     loss="critic: E D(G(z)) - E D(x) + 10 E(||grad D(x_hat)|| - 1)^2 + 0.001 E D(x)^2 (drift); G: -E D(G(z))",
     hyper="stages 4x4 -> full size; each new stage fades in over --stage-kimg thousand images and then trains as "
           "long (the paper: 800; the recipe's 10 fits a CPU run); real images are pooled to the active stage and "
-          "blended by the same alpha; Adam 1e-3 betas (0, 0.99), one D step per G step; EMA of G (the paper's "
+          "blended by the same alpha; Adam 1e-3 betas (0, 0.99) (for runs of ~1k steps use --lr-g 1e-2 --lr-d 1e-2: equalized layers move 0.1% of their scale per step at 1e-3; measured in docs/progan-stylegan-notes.md), one D step per G step; EMA of G (the paper's "
           "0.999 per step of 16 images, a half-life of ~10k images); channels 4w at 4 and 8 px, halving after; "
           "ablation switches grow, mbstd (group size, 0 = off), equalized, pixel_norm (1/0); stage_batch: a batch "
           "size per stage, e.g. 64,64,32,16",
