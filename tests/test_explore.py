@@ -123,3 +123,15 @@ def test_explore_errors_are_one_line(tiny, tmp_path, capsys):
     points = gankit.train(model="gan", dataset="ring8", steps=2, batch_size=64, quiet=True, out=tmp_path / "ring")
     assert main(["explore", str(points.path)]) == 2
     assert "2D points" in capsys.readouterr().err
+
+
+def test_truncation_cutoff_is_refused_for_a_z_space_model(tmp_path, capsys):
+    import gankit
+    from gankit.cli import main
+    from gankit.data import get_dataset
+
+    data = get_dataset("fashion-mnist", "test").subset(64, seed=0)
+    run = gankit.train(model="dcgan", data=data, width=8, steps=1, batch_size=16, quiet=True, out=tmp_path / "r",
+                       sample_every=10**6)
+    assert main(["explore", str(run.path), "--walk", "--truncation-cutoff", "2", "--out", str(tmp_path / "e")]) == 2
+    assert "--truncation-cutoff picks the layers of a style-based G" in capsys.readouterr().err

@@ -84,7 +84,8 @@ class ProgressiveGame(LatentGame):
         stage, alpha = self.growth(info)
         for net in self.nets.values():
             net.set_growth(stage, alpha)
-        batch = {**batch, "x": blend_reals(batch["x"], stage, alpha)}
+        if phase != "G":  # the G phase reuses D's batch for its size and labels only (WGAN's G loss)
+            batch = {**batch, "x": blend_reals(batch["x"], stage, alpha)}
         loss, stats = super().loss(phase, batch, info)
         if phase == "G":
             size = batch["x"].new_tensor(4.0 * 2 ** stage)

@@ -96,10 +96,7 @@ class LatentExplorer:
         if space == "w" and not self.in_w:
             raise GankitError(f"--space w needs a style-based G with a mapping network (stylegan); "
                               f"{run.config.model} has only z (drop --space)")
-        if (cutoff is not None) and not self.in_w:
-            raise GankitError(f"--truncation-cutoff picks the layers of a style-based G (stylegan); "
-                              f"{run.config.model} truncates z (drop it)")
-        self.space, self.cutoff = space, cutoff
+        self.space, self.cutoff = space, cutoff  # a cutoff on a Z-space sampler: its generate() says no
         self.G = self.sampler.G
         self.latent = self.sampler.latent
         self.z_dim = self.latent.z_dim
@@ -124,9 +121,13 @@ class LatentExplorer:
         return self.sampler.truncate(latent, self.truncation if psi is None else psi, self.method, seed)
 
     def _w_opts(self, psi: float | None = None) -> dict:
-        if not self.in_w:
-            return {}
+        if not self.in_w:  # z was truncated already; a cutoff is passed on for the Sampler to refuse
+            return {} if self.cutoff is None else {"truncation_cutoff": self.cutoff}
         return {"truncation": self.truncation if psi is None else psi, "truncation_cutoff": self.cutoff}
+
+    def _ws(self, latents: torch.Tensor) -> torch.Tensor:
+        """Per-layer styles of latents, truncated as this explorer truncates."""
+        return self.sampler.ws_of(latents, self.truncation, self.cutoff)
 
     def _labels(self, n: int, label: int | None) -> torch.Tensor | None:
         if not self.conditional:
@@ -162,9 +163,7 @@ class LatentExplorer:
         lat = self.latents(seeds)
         decode = lambda path: self.decode(path, label=label)  # noqa: E731
         if self.space == "w":
-            psi = self._w_opts()
-            lat = self.sampler.ws_of(lat, psi["truncation"], psi["truncation_cutoff"])
-            decode = self.sampler.synthesize
+            lat, decode = self._ws(lat), self.sampler.synthesize
         t = torch.linspace(0, 1, steps)
         rows = [decode(self._path(lat[i], lat[i + 1], t)) for i in range(len(seeds) - 1)]
         frames = []
@@ -267,9 +266,7 @@ class LatentExplorer:
         n = self._need_styles("style mixing")
         if not 0 <= lo <= hi <= n:
             raise GankitError(f"the style layers to mix must lie in 0..{n}, not [{lo}, {hi})")
-        psi = self._w_opts()
-        a = self.sampler.ws_of(self.latents(col_seeds), psi["truncation"], psi["truncation_cutoff"])
-        b = self.sampler.ws_of(self.latents(row_seeds), psi["truncation"], psi["truncation_cutoff"])
+        a, b = self._ws(self.latents(col_seeds)), self._ws(self.latents(row_seeds))
         cells = torch.cat([self.G.mix(a, b[i:i + 1].expand_as(a), lo, hi) for i in range(len(b))])
         images = self.sampler.synthesize(torch.cat([a, b, cells]))
         tops, lefts, grid = images[:len(a)], images[len(a):len(a) + len(b)], images[len(a) + len(b):]
