@@ -384,4 +384,8 @@ def _pitfall_alarms(cfg, run_dir, dataset):
 
     # critics (WGAN) and energies (EBGAN, BEGAN) log d_real/d_fake on other scales: no D-too-strong rule there
     probability = bool(get_model(cfg.model).d_probability)
+    if hasattr(dataset, "b"):  # translation: outputs are judged against the target domain's images
+        from .data.base import Dataset
+
+        dataset = Dataset(dataset.spec, dataset.b)
     return PitfallAlarms(run_dir, dataset, cfg.steps, d_is_probability=probability)

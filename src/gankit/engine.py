@@ -86,6 +86,11 @@ class TrainerView:
     def generate_fixed(self) -> torch.Tensor:
         return self.sampler().generate(self.fixed_inputs())
 
+    def preview(self) -> tuple[torch.Tensor, int | None]:
+        """The fixed grid's pictures and images per row (None: square): samples of the fixed inputs,
+        or input | output | target panels for a translation family."""
+        return self.sampler().preview(self.fixed_inputs())
+
 
 class Trainer:
     def __init__(self, cfg: TrainConfig, game: Game, dataset: Dataset, run_dir: Path,
@@ -121,14 +126,16 @@ class Trainer:
                 net.compile()
         self.compile_seconds: float | None = None  # first step's wall time when compiled
         self._compile_logged = False
-        self.data = BatchSampler(dataset, cfg.batch_size, device, seed=cfg.seed + 1, rank=rank(),
-                                 world_size=world_size())
+        self.data = dataset.batch_sampler(cfg.batch_size, device, seed=cfg.seed + 1, rank=rank(),
+                                          world_size=world_size())
+        self._base_lr = {name: [g["lr"] for g in opt.param_groups] for name, opt in self.optimizers.items()}
+        self._lr_factor = {name: 1.0 for name in self.optimizers}
         self.step_count = 0
         self.images = 0
         self.total = int(cfg.steps or 0)
         self.train_seconds = 0.0
         self.phase_counts = {p.name: 0 for p in self.phases}
-        self.fixed_inputs = self.sampler().grid_inputs(cfg.grid_size, seed=cfg.seed + SAMPLE_NOISE_OFFSET)
+        self.fixed_inputs = self.sampler().grid_inputs(cfg.grid_size, seed=cfg.seed + SAMPLE_NOISE_OFFSET, data=dataset)
         self._sums: dict[str, torch.Tensor] = {}
         self._counts: dict[str, int] = {}
         self._window_images = 0
@@ -165,6 +172,7 @@ class Trainer:
     def step(self) -> None:
         """One generator step: every phase ``repeat(step)`` times, lazy phases on their turns only."""
         batch = None
+        self._batch_images = 0
         trained: set[str] = set()
         for phase in self.phases:
             for _ in range(phase.repeat(self.step_count)):
@@ -178,21 +186,28 @@ class Trainer:
                 trained.update(phase.nets)
         # EMA copies follow their nets once per step, however many phases (G, Greg) trained them
         for name in sorted(trained & self.ema.keys()):
-            beta = ema_beta(self.game.ema[name], batch["x"].shape[0], self.images)
+            beta = ema_beta(self.game.ema[name], self._batch_images, self.images)
             ema_update(self.ema[name], self.game.nets[name], beta)
 
     def _next_batch(self) -> dict[str, torch.Tensor]:
         batch = self.data.next(self.game.batch_size(self.info()))
-        x = batch["x"]
-        if x.dim() == 4:
-            batch["x"] = x.contiguous(memory_format=self.memory_format)  # no copy unless channels_last
-        self.images += x.shape[0]
-        self._window_images += x.shape[0]
+        for key, x in batch.items():
+            if x.dim() == 4:
+                batch[key] = x.contiguous(memory_format=self.memory_format)  # no copy unless channels_last
+        n = next(iter(batch.values())).shape[0]  # images (or pairs) per batch
+        self.images += n
+        self._window_images += n
+        self._batch_images = n
         return batch
 
     def _update(self, phase: Phase, batch: dict[str, torch.Tensor]) -> None:
         info = self.info()
         optimizer = self.optimizers[phase.name]
+        factor = self.game.lr_factor(phase.name, info)
+        if factor != self._lr_factor[phase.name]:  # a schedule (CycleGAN's linear decay); resumes recompute it
+            for group, base in zip(optimizer.param_groups, self._base_lr[phase.name]):
+                group["lr"] = base * factor
+            self._lr_factor[phase.name] = factor
         frozen = self._freeze(phase) if self.freeze_untrained else []
         try:
             with self.precision.autocast(self.device):

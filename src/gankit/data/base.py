@@ -83,6 +83,10 @@ class Dataset:
         labels = self.labels[idx] if self.labels is not None else None
         return Dataset(self.spec, self.data[idx], labels)
 
+    def batch_sampler(self, batch_size: int, device, seed: int, rank: int = 0, world_size: int = 1) -> "BatchSampler":
+        """What the Trainer draws batches from (a translation dataset has its own kind)."""
+        return BatchSampler(self, batch_size, device, seed, rank, world_size)
+
 
 def to_model_space(x: torch.Tensor, spec: DataSpec) -> torch.Tensor:
     if spec.kind == "image":

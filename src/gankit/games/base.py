@@ -109,6 +109,11 @@ class Game(nn.Module):
         its batch as it grows)."""
         return None
 
+    def lr_factor(self, phase: str, info: StepInfo) -> float:
+        """What the phase's optimizer multiplies its learning rate by now (CycleGAN decays it linearly
+        to zero over the second half); a pure function of ``info``, so a resumed run gets it right."""
+        return 1.0
+
     def batches_per_step(self) -> int:
         """Real batches one generator step draws in steady state (turns --epochs into --steps)."""
         return 1

@@ -88,8 +88,9 @@ class LatentSampler:
         y = None if labels is None and self.codes else self.labels(n, labels)
         return {"z": z, "y": y}
 
-    def grid_inputs(self, n: int, seed: int) -> Batch:
-        """Inputs of a fixed grid that shows every class (or code value) in turn."""
+    def grid_inputs(self, n: int, seed: int, data=None) -> Batch:
+        """Inputs of a fixed grid that shows every class (or code value) in turn (drawn from the prior:
+        ``data`` is not needed)."""
         return self.fixed_inputs(n, seed, labels=torch.arange(n) % self.num_classes if self.conditional else None)
 
     def labels(self, n: int, labels=None) -> torch.Tensor | None:
@@ -194,6 +195,10 @@ class LatentSampler:
         finally:
             self.G.train(was_training)
         return torch.cat(out)
+
+    def preview(self, inputs: Batch) -> tuple[torch.Tensor, None]:
+        """A grid's pictures: the samples of ``inputs``, laid out square."""
+        return self.generate(inputs), None
 
     def sample(self, n: int, seed: int | None = None, labels=None, **opts) -> torch.Tensor:
         """``generate(fixed_inputs(n, seed, labels))``: the one-call form."""

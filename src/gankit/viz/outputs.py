@@ -23,7 +23,8 @@ class SampleGrids(Callback):
     def save(self, view, name: str) -> None:
         from .grid import save_samples_picture
 
-        save_samples_picture(view.generate_fixed(), view.spec.kind, view.run_dir / "samples" / name,
+        pictures, per_row = view.preview()
+        save_samples_picture(pictures, view.spec.kind, view.run_dir / "samples" / name, nrow=per_row,
                              reference=self.reference, title=f"{view.config.model}, step {view.step}")
 
     def on_step(self, view) -> None:

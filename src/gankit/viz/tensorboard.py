@@ -57,11 +57,11 @@ class TensorBoardLogger(Callback):
         self.writer.add_scalar("train/alarms", len(record.get("alarms", [])), step)
 
     def _grid(self, view, step: int) -> None:
-        samples = view.generate_fixed()
+        samples, per_row = view.preview()
         if view.spec.kind == "image":
             from torchvision.utils import make_grid
 
-            nrow = max(1, math.ceil(math.sqrt(len(samples))))
+            nrow = per_row or max(1, math.ceil(math.sqrt(len(samples))))
             self.writer.add_image("samples/fixed_noise", make_grid(samples.cpu(), nrow=nrow, padding=2), step)
         else:
             import matplotlib
