@@ -103,6 +103,15 @@ class Run:
             labels = None
         return sampler.generate(sampler.fixed_inputs(n, seed, labels), batch_size=batch_size, **opts)
 
+    def translate(self, images: torch.Tensor, direction: str = "AtoB", batch_size: int = 256,
+                  device: str = "cpu") -> torch.Tensor:
+        """A translation model's outputs for uint8 images (N, C, H, W) of the input domain (``direction``
+        "AtoB", or "BtoA" for the unpaired families): uint8 images of the other domain."""
+        sampler = self.sampler(device=device)
+        if not hasattr(sampler, "translate"):
+            raise GankitError(f"{self.config.model} draws samples rather than translating images (use Run.sample)")
+        return sampler.translate(images, direction, batch_size)
+
     def metrics(self) -> list[dict]:
         """The records of ``metrics.jsonl``, oldest first (a half-written last line is skipped)."""
         from .viz.runfiles import read_metrics
@@ -213,12 +222,23 @@ def training_data(cfg: TrainConfig, data: Dataset | None = None) -> Dataset:
     the same seeded subset on every machine and on resume (``subset_seed``)."""
     dataset = data if data is not None else get_dataset(cfg.dataset, "train", cfg.data_root, cfg.image_size,
                                                         cfg.channels)
+    if data is None and hasattr(dataset, "preview"):  # translation: its grids show fixed test images
+        dataset.preview = test_preview(cfg)
     if cfg.subset is None:
         return dataset
     if cfg.subset > len(dataset):
         raise GankitError(f"--subset {cfg.subset} is more than the {len(dataset)} training images of "
                           f"{dataset.spec.name} (pass a smaller N, or leave --subset out)")
     return dataset.subset(cfg.subset, seed=cfg.subset_seed)
+
+
+def test_preview(cfg: TrainConfig, n: int = 8) -> dict | None:
+    """The first ``n`` test images of each side of a translation dataset (None when it has no test split)."""
+    try:
+        test = get_dataset(cfg.dataset, "test", cfg.data_root, cfg.image_size, cfg.channels)
+    except GankitError:
+        return None
+    return test.head(n)
 
 
 def _write_config(out: Path, cfg: TrainConfig, spec: DataSpec, runtime: dict) -> None:

@@ -42,6 +42,12 @@ def evaluate(run, metrics: str | list[str] | None = None, n: int = 10000, seed: 
 
     if not isinstance(run, Run):
         run = load_run(run)
+    from .data.pairs import is_translation
+
+    if is_translation(run.spec):  # images in, images out: paired/unpaired metrics beside a baseline
+        from .translation_eval import evaluate_translation
+
+        return evaluate_translation(run, n=None if n == 10000 else n, split=split, write=write)
     explicit = metrics is not None
     names = parse_metrics(metrics)
     t = time.perf_counter()

@@ -114,7 +114,7 @@ def resolve(cfg: TrainConfig, spec: DataSpec) -> TrainConfig:
         growing = ", ".join(m.name for m in MODELS.values() if "stage_kimg" in m.defaults)
         raise GankitError(f"--stage-kimg schedules progressive growing, which {info.name} does not do "
                           f"(use it with {growing})")
-    values["params"] = _params(info, values.get("params"))
+    values["params"] = _params(info, values.get("params"), spec, values)
     resolved = TrainConfig(**values)
     if resolved.g_loss not in G_LOSSES:
         raise GankitError(f"unknown --g-loss {resolved.g_loss!r} (use one of: {', '.join(G_LOSSES)})")
@@ -131,15 +131,22 @@ def resolve(cfg: TrainConfig, spec: DataSpec) -> TrainConfig:
     return resolved.validate()
 
 
-def _params(info: ModelInfo, given: dict | None) -> dict:
-    """The recipe's paper values with the run's overrides on top; a name the recipe lacks is an error."""
+def _params(info: ModelInfo, given: dict | None, spec: DataSpec | None = None, values: dict | None = None) -> dict:
+    """The recipe's paper values with the run's overrides on top; a name the recipe lacks is an error.
+    A :class:`Derived` default is computed from ``spec`` and the run's config ``values``."""
     given = dict(given or {})
     unknown = sorted(set(given) - set(info.params))
     if unknown:
         have = f"its params are {', '.join(info.params)}" if info.params else "it has none"
         raise GankitError(f"{info.name} has no param {unknown[0]!r} ({have}; see 'gankit models')")
-    return {k: _param_value(info.name, k, default, given[k]) if k in given else param_default(default)
-            for k, default in info.params.items()}
+    out = {}
+    for k, default in info.params.items():
+        if isinstance(default, Derived):
+            computed = default.compute(spec, values or {})
+            out[k] = _param_value(info.name, k, computed, given[k]) if k in given else computed
+        else:
+            out[k] = _param_value(info.name, k, default, given[k]) if k in given else param_default(default)
+    return out
 
 
 def param_default(default):
@@ -170,15 +177,17 @@ def build_game(cfg: TrainConfig, spec: DataSpec) -> Game:
     """Build the Game of a resolved config (see :func:`resolve`), plus the tricks it asks for."""
     info = get_model(cfg.model)
     if cfg.params is None or set(cfg.params) != set(info.params):  # e.g. a run written before params existed
-        cfg = dataclasses.replace(cfg, params=_params(info, cfg.params))
+        cfg = dataclasses.replace(cfg, params=_params(info, cfg.params, spec, cfg.to_dict()))
     game = info.build(spec, cfg)
-    augment = build_augment(cfg, spec, game.nets["D"])
+    augment = build_augment(cfg, spec, game.nets["D"] if "D" in game.nets else None)
     if augment is not None:
         if not isinstance(game, LatentGame):
             raise GankitError(f"--diffaugment/--ada are not wired into {cfg.model}'s game yet (drop them)")
         game.augment = augment
     noise = getattr(cfg, "instance_noise", None)
     if noise:
+        if "D" not in game.nets or not isinstance(game, LatentGame):
+            raise GankitError(f"--instance-noise is not wired into {cfg.model}'s game (drop it)")
         D = game.nets["D"]
         if not hasattr(D, "head") and hasattr(D, "reconstruct"):
             raise GankitError(f"--instance-noise needs a classifying D; {cfg.model}'s D is an autoencoder "
@@ -554,3 +563,175 @@ def stylegan(spec: DataSpec, cfg: TrainConfig) -> Game:
     D = StyleDiscriminator(spec.image_size, spec.channels, cfg.width)
     objective = MinimaxGAN(Latent(cfg.z_dim))
     return latent_game(spec, cfg, G, D, objective, StyleGame, pl_weight=p["pl_weight"])
+
+
+# --------------------------------------------------------------------------------------------
+# Image-to-image translation (games/pix2pix.py, games/cycle.py, games/superres.py)
+# --------------------------------------------------------------------------------------------
+
+def _translation(model: str, spec: DataSpec, cfg: TrainConfig, paired: bool | None) -> dict:
+    """The two domains' shapes of translation data, or a one-line error naming the fix."""
+    from .data.pairs import is_translation
+
+    if not is_translation(spec):
+        kind = "paired" if paired else "unpaired" if paired is False else "paired or unpaired"
+        raise GankitError(f"{model} translates images between two domains and {spec.name} is not {kind} translation "
+                          "data (use e.g. edges2fashion, digits2mnist, fashion-sr, or a folder with trainA/ trainB/)")
+    if paired and spec.extra["translation"] != "paired":
+        raise GankitError(f"{model} learns from pairs and {spec.name} is unpaired (use cyclegan or discogan, or "
+                          "paired data such as edges2fashion)")
+    if cfg.arch not in (None, model):
+        raise GankitError(f"{model} has its own nets (drop --arch {cfg.arch})")
+    a, b = tuple(spec.extra["a_shape"]), tuple(spec.extra["b_shape"])
+    return {"a": a, "b": b}
+
+
+def _optims(cfg: TrainConfig) -> tuple[OptimSpec, OptimSpec]:
+    return (OptimSpec(cfg.optim_g, cfg.lr_g, tuple(cfg.betas_g or ())),
+            OptimSpec(cfg.optim_d, cfg.lr_d, tuple(cfg.betas_d or ())))
+
+
+def _same_size(model: str, shapes: dict) -> None:
+    if shapes["a"][1:] != shapes["b"][1:]:
+        raise GankitError(f"{model} keeps the image size, and A is {shapes['a'][1]}x{shapes['a'][2]} while B is "
+                          f"{shapes['b'][1]}x{shapes['b'][2]} (pass --image-size N to resize both)")
+
+
+@register(
+    "pix2pix",
+    summary="pix2pix: paired image-to-image translation, U-Net G with skips and dropout, PatchGAN D on "
+            "(input, output) pairs, cGAN + L1",
+    paper="Isola, Zhu, Zhou & Efros 2017, Image-to-Image Translation with Conditional Adversarial Networks",
+    loss="D: 1/2 [BCE(D(x, y), 1) + BCE(D(x, G(x)), 0)]; G: BCE(D(x, G(x)), 1) + lambda ||y - G(x)||_1, lambda 100",
+    hyper="Adam 2e-4 betas (0.5, 0.999); U-Net C64-C128-C256-C512... down to 1x1 (28 px: 2 halvings), dropout 0.5 "
+          "in the first three decoder layers while training (samples are deterministic: eval mode); PatchGAN of "
+          "n layers whose receptive field is the paper's 70/256 of the image (gankit.nets.patchgan.layers_for); "
+          "batchnorm; the paper trains with batch 1, --batch-size sets ours",
+    params=dict(l1=100.0), arch="pix2pix", width=64, lr_g=2e-4, lr_d=2e-4,
+)
+def pix2pix(spec: DataSpec, cfg: TrainConfig) -> Game:
+    from .games.pix2pix import Pix2PixGame
+    from .nets.patchgan import PatchDiscriminator, layers_for
+    from .nets.unet import UNetGenerator
+
+    shapes = _translation("pix2pix", spec, cfg, paired=True)
+    _same_size("pix2pix", shapes)
+    (ca, size, _), cb = shapes["a"], shapes["b"][0]
+    G = UNetGenerator(ca, cb, size, cfg.width)
+    D = PatchDiscriminator(ca + cb, cfg.width, layers_for(size), norm="batch")
+    return Pix2PixGame(G, D, spec, *_optims(cfg), l1=cfg.params["l1"])
+
+
+def _cycle_nets(model: str, spec: DataSpec, cfg: TrainConfig):
+    shapes = _translation(model, spec, cfg, paired=None)
+    _same_size(model, shapes)
+    return shapes, shapes["a"][0], shapes["b"][0], shapes["a"][1]
+
+
+@register(
+    "cyclegan",
+    summary="CycleGAN: unpaired translation, two ResNet generators and two PatchGAN Ds, LSGAN, cycle and "
+            "identity losses, image pools, linear lr decay",
+    paper="Zhu, Park, Isola & Efros 2017, Unpaired Image-to-Image Translation using Cycle-Consistent Adversarial "
+          "Networks",
+    loss="G, F: LSGAN (D(G(a)) - 1)^2 + (D(F(b)) - 1)^2 + 10 (|F(G(a)) - a|_1 + |G(F(b)) - b|_1) "
+         "+ 0.5 * 10 (|G(b) - b|_1 + |F(a) - a|_1); each D: 1/2 [(D(real) - 1)^2 + D(pool(fake))^2]",
+    hyper="Adam 2e-4 betas (0.5, 0.999), lr constant for the first half of --steps then linearly to 0 (the paper: "
+          "100 + 100 epochs); ResNet G c7s1-64, d128, d256, 6 residual blocks (the paper's choice below 256 px), "
+          "u128, u64, c7s1, instance norm, reflection padding; 70x70-style PatchGAN with instance norm (receptive "
+          "field scaled to the image); image pools of 50 fakes per D, checkpointed; identity needs A and B with "
+          "the same channels (--param identity=0 otherwise)",
+    params=dict(cycle=10.0, identity=0.5, pool=50, blocks=6), arch="cyclegan", width=64, lr_g=2e-4, lr_d=2e-4,
+)
+def cyclegan(spec: DataSpec, cfg: TrainConfig) -> Game:
+    from .games.cycle import CycleGame
+    from .nets.patchgan import PatchDiscriminator, layers_for
+    from .nets.resnet_translator import ResnetGenerator
+
+    shapes, ca, cb, size = _cycle_nets("cyclegan", spec, cfg)
+    p = cfg.params
+    if p["identity"] > 0 and ca != cb:
+        raise GankitError(f"cyclegan's identity loss compares G(b) with b, and A has {ca} channels, B {cb} "
+                          "(pass --param identity=0)")
+    if p["pool"] < 0 or p["blocks"] < 1:
+        raise GankitError("params pool (>= 0) and blocks (>= 1) of cyclegan must be counts (e.g. --param pool=50)")
+    n = layers_for(size)
+    G = ResnetGenerator(ca, cb, cfg.width, p["blocks"])
+    F = ResnetGenerator(cb, ca, cfg.width, p["blocks"])
+    D_A = PatchDiscriminator(ca, cfg.width, n, norm="instance")
+    D_B = PatchDiscriminator(cb, cfg.width, n, norm="instance")
+    return CycleGame(G, F, D_A, D_B, spec, *_optims(cfg), adversarial="lsgan", cycle=p["cycle"], distance="l1",
+                     identity=p["identity"] * p["cycle"], pool_size=p["pool"], decay=True)
+
+
+@register(
+    "discogan",
+    summary="DiscoGAN: unpaired translation by two encoder-decoder generators with reconstruction losses in "
+            "both domains, two Ds, no identity term",
+    paper="Kim, Cha, Kim, Lee & Kim 2017, Learning to Discover Cross-Domain Relations with Generative Adversarial "
+          "Networks",
+    loss="G_AB, G_BA: BCE(D_B(G_AB(a)), 1) + BCE(D_A(G_BA(b)), 1) + ||G_BA(G_AB(a)) - a||^2 + ||G_AB(G_BA(b)) - b||^2; "
+         "each D: 1/2 [BCE(D(real), 1) + BCE(D(fake), 0)]",
+    hyper="Adam 2e-4 betas (0.5, 0.999); G: 4x4 stride-2 conv encoder and transposed-conv decoder with batchnorm "
+          "(64 px: 4 halvings to 4x4), D: the encoder plus a logit; reconstruction distance: mean squared error "
+          "(the paper's), weight 1; no image pool, no lr decay",
+    params=dict(reconstruction=1.0), arch="discogan", width=64, lr_g=2e-4, lr_d=2e-4,
+)
+def discogan(spec: DataSpec, cfg: TrainConfig) -> Game:
+    from .games.cycle import CycleGame
+    from .nets.discogan import DiscoDiscriminator, DiscoGenerator
+
+    shapes, ca, cb, size = _cycle_nets("discogan", spec, cfg)
+    G = DiscoGenerator(ca, cb, size, cfg.width)
+    F = DiscoGenerator(cb, ca, size, cfg.width)
+    D_A, D_B = DiscoDiscriminator(ca, size, cfg.width), DiscoDiscriminator(cb, size, cfg.width)
+    return CycleGame(G, F, D_A, D_B, spec, *_optims(cfg), adversarial="bce", cycle=cfg.params["reconstruction"],
+                     distance="mse", identity=0.0, pool_size=0, decay=False)
+
+
+def _half_the_run(spec: DataSpec, values: dict) -> int:
+    """SRGAN's warm start when not given: the first half of the run's --steps (2000 when unset)."""
+    return int(values.get("steps") or 2000) // 2
+
+
+def content_classifier(spec: DataSpec) -> str | None:
+    """The shipped domain classifier that knows the high-resolution side of ``spec`` (or None)."""
+    return {"fashion-sr": "fashion-mnist", "fashion-sr2": "fashion-mnist", "emoji-sr": "emoji"}.get(spec.name)
+
+
+@register(
+    "srgan",
+    summary="SRGAN: super-resolution (x2, x4) by a residual G with sub-pixel upsampling, a conv D, content + "
+            "1e-3 adversarial loss, after an SRResNet MSE warm start",
+    paper="Ledig et al. 2017, Photo-Realistic Single Image Super-Resolution Using a Generative Adversarial Network",
+    loss="warm start: G on ||G(x) - y||^2; then D: BCE(D(y), 1) + BCE(D(G(x)), 0); G: content(G(x), y) "
+         "+ 1e-3 BCE(D(G(x)), 1), content = mean squared distance of frozen feature maps",
+    hyper="Adam 1e-4 betas (0.9, 0.999); SRResNet with 16 residual blocks of width 64, PReLU, PixelShuffle x2 "
+          "stages; D: 8 convs (64 -> 512), dense 1024, dense 1; the paper's content net is VGG19 relu5_4 (/12.75), "
+          "which needs downloaded weights: --content-net classifier (default: the shipped domain classifier's "
+          "last conv block), vgg19 (torchvision's file on disk) or mse (SRGAN-MSE); --pretrain-steps N MSE-only "
+          "steps first (default: half of --steps; the paper's SRResNet warm start); the paper's lr drop to 1e-5 "
+          "halfway is not applied",
+    params=dict(adversarial=1e-3, content_net=Choice("classifier", ("classifier", "vgg19", "mse")),
+                pretrain_steps=Derived("half of --steps", _half_the_run), blocks=16),
+    arch="srgan", width=64, lr_g=1e-4, lr_d=1e-4, betas_g=[0.9, 0.999], betas_d=[0.9, 0.999],
+)
+def srgan(spec: DataSpec, cfg: TrainConfig) -> Game:
+    from .games.superres import SuperResolutionGame
+    from .nets.content import content_network
+    from .nets.srresnet import SRDiscriminator, SRResNet
+
+    shapes = _translation("srgan", spec, cfg, paired=True)
+    scale = spec.extra.get("sr_scale")
+    if scale not in (2, 4):
+        raise GankitError(f"srgan needs super-resolution pairs with a scale of 2 or 4, and {spec.name} is not "
+                          "(use fashion-sr, fashion-sr2 or emoji-sr)")
+    p = cfg.params
+    if p["pretrain_steps"] < 0 or p["blocks"] < 1:
+        raise GankitError("params pretrain_steps (>= 0) and blocks (>= 1) of srgan must be counts")
+    (ca, _, _), (cb, size, _) = shapes["a"], shapes["b"]
+    G = SRResNet(ca, cb, scale, cfg.width, p["blocks"])
+    D = SRDiscriminator(cb, size, cfg.width)
+    content = content_network(p["content_net"], content_classifier(spec))
+    return SuperResolutionGame(G, D, spec, *_optims(cfg), content, adversarial=p["adversarial"],
+                               pretrain_steps=p["pretrain_steps"])

@@ -15,7 +15,8 @@ def add_arguments(p) -> None:
     from ..metrics.evaluate import METRICS
 
     p.add_argument("run", help="run folder")
-    p.add_argument("--n", type=positive_int, default=10000, help="samples to draw (default 10000)")
+    p.add_argument("--n", type=positive_int, default=None,
+                   help="samples to draw (default 10000; translation runs: test inputs, default all)")
     p.add_argument("--metrics", default=None,
                    help=f"comma-separated, default all that apply: {','.join(METRICS)}")
     p.add_argument("--seed", type=int, default=0, help="sampling seed (default 0)")
@@ -41,7 +42,9 @@ def run(args) -> int:
     from ..metrics.table import metric_table
 
     check_truncation(args.truncation, args.truncation_method)
-    result = evaluate(args.run, args.metrics, n=args.n, seed=args.seed, split=args.split, extractor=args.extractor,
+    if _translation_run(args.run):
+        return _evaluate_translation(args)
+    result = evaluate(args.run, args.metrics, n=args.n or 10000, seed=args.seed, split=args.split, extractor=args.extractor,
                       classifier=args.classifier, inception_weights=args.inception_weights,
                       use_cache=not args.no_cache, ema=args.ema, truncation=args.truncation,
                       truncation_method=args.truncation_method)
@@ -52,5 +55,30 @@ def run(args) -> int:
     print(f"{info['model']} on {info['dataset']}, step {info['step']}: {info['n']} samples vs {info['n_real']} "
           f"{info['split']} images, features: {info['extractor']['id']}")
     print(metric_table(result["metrics"]))
+    print(f"({result['seconds']['total']:.1f} s; written to {args.run}/eval.json)")
+    return 0
+
+
+def _translation_run(path) -> bool:
+    from ..api import load_run
+    from ..data.pairs import is_translation
+
+    return is_translation(load_run(path).spec)
+
+
+def _evaluate_translation(args) -> int:
+    """Translation runs: the paired or unpaired metrics, each beside its baseline (gankit.translation_eval)."""
+    import json
+
+    from ..translation_eval import evaluate_translation, translation_table
+
+    result = evaluate_translation(args.run, n=args.n, split=args.split)
+    if args.json:
+        print(json.dumps(result, indent=2))
+        return 0
+    info = result["info"]
+    print(f"{info['model']} on {info['dataset']}, step {info['step']}: {info['n']} {info['split']} inputs "
+          f"({info['translation']}); baseline: {info['baseline']}")
+    print(translation_table(result))
     print(f"({result['seconds']['total']:.1f} s; written to {args.run}/eval.json)")
     return 0

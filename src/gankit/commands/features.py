@@ -16,7 +16,7 @@ HELP = "train or inspect the domain classifier used by the metrics"
 def add_arguments(p) -> None:
     sub = p.add_subparsers(dest="action", required=True)
     t = sub.add_parser("train", help="train the domain classifier for a dataset")
-    t.add_argument("--dataset", default="fashion-mnist", help="fashion-mnist (default), mnist, or a labelled folder")
+    t.add_argument("--dataset", default="fashion-mnist", help="fashion-mnist (default), mnist, mnist5k, emoji, or a labelled folder")
     t.add_argument("--data-root", help="folder holding the dataset files")
     t.add_argument("--epochs", type=positive_int, default=8)
     t.add_argument("--batch-size", type=positive_int, default=256)

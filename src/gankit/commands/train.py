@@ -52,6 +52,11 @@ def add_arguments(t) -> None:
     t.add_argument("--optim-d", help="D optimizer: adam, rmsprop or sgd (e.g. sgd for D with adam for G)")
     t.add_argument("--param", dest="params", metavar="NAME=VALUE", action="append", type=name_value,
                    help="a recipe's own number, e.g. --param gamma=0.5 (repeatable; 'gankit models' lists them)")
+    t.add_argument("--content-net", choices=("classifier", "vgg19", "mse"),
+                   help="srgan: the content loss's features: the shipped domain classifier (default), VGG19 relu5_4 "
+                        "(the paper's; torchvision's weights must be on disk) or pixels (mse)")
+    t.add_argument("--pretrain-steps", type=int, metavar="N",
+                   help="srgan: MSE-only steps of G first (the SRResNet warm start; default half of --steps)")
     t.add_argument("--label-smoothing", type=positive_float,
                    help="one-sided label smoothing: D's target for real data (e.g. 0.9; BCE models)")
     t.add_argument("--instance-noise", type=positive_float, help="std of Gaussian noise added to D's inputs")
@@ -94,6 +99,9 @@ def run(args) -> int:
     overrides = {k: getattr(args, k) for k in CONFIG_FLAGS}
     if overrides["params"] is not None:
         overrides["params"] = dict(overrides["params"])
+    for flag in ("content_net", "pretrain_steps"):  # srgan's params, with flags of their own as the paper names them
+        if getattr(args, flag) is not None:
+            overrides["params"] = {**(overrides["params"] or {}), flag: getattr(args, flag)}
     if args.resume:
         result = train(resume=args.resume, quiet=args.quiet, **overrides)
     else:

@@ -1,7 +1,7 @@
 """Where classifier weights live, and loading them safely.
 
 Lookup order for a dataset's classifier: an explicit path (``--classifier PATH``), the weights
-shipped inside the package (``gankit/weights/<dataset>-classifier.pt``: Fashion-MNIST), then the
+shipped inside the package (``gankit/weights/<dataset>-classifier.pt``: Fashion-MNIST, emoji, mnist5k), then the
 user's own (``$GANKIT_HOME/weights`` or ``~/.cache/gankit/weights``, where ``gankit features
 train`` writes by default, e.g. for MNIST, whose data and weights gankit does not ship).
 Shipped weights come first so that a number published with gankit means the same network

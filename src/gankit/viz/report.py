@@ -122,7 +122,9 @@ def eval_rows(run_dir: Path) -> dict:
         extractor = info.get("extractor")
         extra = {"samples (n)": info.get("n"), "at step": info.get("step"),
                  "features": extractor.get("id") if isinstance(extractor, dict) else extractor}
-        return {**_flatten(data["metrics"]), **{k: v for k, v in extra.items() if v is not None}}
+        baseline = data.get("baseline") if isinstance(data.get("baseline"), dict) else {}  # translation runs
+        base = {f"{k} ({info.get('baseline', 'baseline')})": v for k, v in _flatten(baseline).items()}
+        return {**_flatten(data["metrics"]), **base, **{k: v for k, v in extra.items() if v is not None}}
     return _flatten(data)
 
 
