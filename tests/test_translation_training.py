@@ -91,3 +91,29 @@ def test_models_refuse_data_of_the_wrong_kind(tmp_path):
     with pytest.raises(GankitError, match="draws samples rather than translating"):
         run = gankit.train(model="gan", dataset="ring8", steps=1, quiet=True, out=tmp_path / "e")
         run.translate(torch.zeros(1, 1, 8, 8, dtype=torch.uint8))
+
+
+def test_srgan_content_net_vgg19_says_where_its_weights_must_be(tmp_path, monkeypatch):
+    from gankit.errors import GankitError
+
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path / "torch"))  # an empty hub cache: no VGG19 file
+    full = _domains(True, size=4)
+    small = full.a[:, :, :2, :2].contiguous()
+    data = TranslationDataset(translation_spec("fashion-sr", small, full.b, True, sr_scale=2), small, full.b)
+    with pytest.raises(GankitError, match=r"--content-net vgg19 needs torchvision's VGG19 weights at .*vgg19-dcbb9e9d"):
+        gankit.train(model="srgan", steps=1, quiet=True, data=data, out=tmp_path / "a",
+                     params={"content_net": "vgg19"})
+
+
+def test_srgan_content_loss_reads_the_classifier_features(tmp_path):
+    """The default content loss is zero for the target itself and grows as details are lost."""
+    from gankit.data import get_dataset
+    from gankit.nets.content import content_network
+
+    net = content_network("classifier", "fashion-mnist")
+    assert not any(p.requires_grad for p in net.parameters())
+    y = get_dataset("fashion-mnist", "test").data[:16].float().div(127.5).sub(1)
+    blurred = torch.nn.functional.avg_pool2d(y, 4).repeat_interleave(4, 2).repeat_interleave(4, 3)
+    same = (net(y) - net(y)).pow(2).mean()
+    lost = (net(blurred) - net(y)).pow(2).mean()
+    assert same == 0 and lost > 0.01

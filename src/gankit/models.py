@@ -55,6 +55,8 @@ class ModelInfo:
     #: the recipe's own numbers or words, with the paper's values (float, int, str or a :class:`Choice`);
     #: a run's ``params`` override them (--param NAME=VALUE), converted to the default's type
     params: dict = field(default_factory=dict)
+    #: True for the image-to-image families (no z; they train on two domains)
+    translation: bool = False
 
 
 @dataclass(frozen=True)
@@ -83,11 +85,11 @@ POINT_DEFAULTS = dict(arch="mlp", z_dim=2, lr_g=1e-3, lr_d=1e-3)  # measured on 
 
 def register(name: str, summary: str, paper: str, loss: str, conditional: bool = False,
              point_defaults: dict | None = None, hyper: str = "", bce: bool = False, params: dict | None = None,
-             d_probability: bool | None = None, **defaults):
+             d_probability: bool | None = None, translation: bool = False, **defaults):
     def wrap(fn):
         MODELS[name] = ModelInfo(name, summary, paper, loss, fn, {**BASE_DEFAULTS, **defaults},
                                  {**POINT_DEFAULTS, **(point_defaults or {})}, conditional, hyper, bce,
-                                 bce if d_probability is None else d_probability, dict(params or {}))
+                                 bce if d_probability is None else d_probability, dict(params or {}), translation)
         return fn
     return wrap
 
@@ -603,11 +605,11 @@ def _same_size(model: str, shapes: dict) -> None:
             "(input, output) pairs, cGAN + L1",
     paper="Isola, Zhu, Zhou & Efros 2017, Image-to-Image Translation with Conditional Adversarial Networks",
     loss="D: 1/2 [BCE(D(x, y), 1) + BCE(D(x, G(x)), 0)]; G: BCE(D(x, G(x)), 1) + lambda ||y - G(x)||_1, lambda 100",
-    hyper="Adam 2e-4 betas (0.5, 0.999); U-Net C64-C128-C256-C512... down to 1x1 (28 px: 2 halvings), dropout 0.5 "
+    hyper="Adam 2e-4 betas (0.5, 0.999); U-Net C64-C128-C256-C512... down to 1x1 (28 px: reflection-padded to 32, 5 halvings), dropout 0.5 "
           "in the first three decoder layers while training (samples are deterministic: eval mode); PatchGAN of "
           "n layers whose receptive field is the paper's 70/256 of the image (gankit.nets.patchgan.layers_for); "
           "batchnorm; the paper trains with batch 1, --batch-size sets ours",
-    params=dict(l1=100.0), arch="pix2pix", width=64, lr_g=2e-4, lr_d=2e-4,
+    params=dict(l1=100.0), arch="pix2pix", width=64, translation=True, point_defaults={"arch": "pix2pix"}, lr_g=2e-4, lr_d=2e-4,
 )
 def pix2pix(spec: DataSpec, cfg: TrainConfig) -> Game:
     from .games.pix2pix import Pix2PixGame
@@ -641,7 +643,7 @@ def _cycle_nets(model: str, spec: DataSpec, cfg: TrainConfig):
           "u128, u64, c7s1, instance norm, reflection padding; 70x70-style PatchGAN with instance norm (receptive "
           "field scaled to the image); image pools of 50 fakes per D, checkpointed; identity needs A and B with "
           "the same channels (--param identity=0 otherwise)",
-    params=dict(cycle=10.0, identity=0.5, pool=50, blocks=6), arch="cyclegan", width=64, lr_g=2e-4, lr_d=2e-4,
+    params=dict(cycle=10.0, identity=0.5, pool=50, blocks=6), arch="cyclegan", width=64, translation=True, point_defaults={"arch": "cyclegan"}, lr_g=2e-4, lr_d=2e-4,
 )
 def cyclegan(spec: DataSpec, cfg: TrainConfig) -> Game:
     from .games.cycle import CycleGame
@@ -675,7 +677,7 @@ def cyclegan(spec: DataSpec, cfg: TrainConfig) -> Game:
     hyper="Adam 2e-4 betas (0.5, 0.999); G: 4x4 stride-2 conv encoder and transposed-conv decoder with batchnorm "
           "(64 px: 4 halvings to 4x4), D: the encoder plus a logit; reconstruction distance: mean squared error "
           "(the paper's), weight 1; no image pool, no lr decay",
-    params=dict(reconstruction=1.0), arch="discogan", width=64, lr_g=2e-4, lr_d=2e-4,
+    params=dict(reconstruction=1.0), arch="discogan", width=64, translation=True, point_defaults={"arch": "discogan"}, lr_g=2e-4, lr_d=2e-4,
 )
 def discogan(spec: DataSpec, cfg: TrainConfig) -> Game:
     from .games.cycle import CycleGame
@@ -711,10 +713,10 @@ def content_classifier(spec: DataSpec) -> str | None:
           "which needs downloaded weights: --content-net classifier (default: the shipped domain classifier's "
           "last conv block), vgg19 (torchvision's file on disk) or mse (SRGAN-MSE); --pretrain-steps N MSE-only "
           "steps first (default: half of --steps; the paper's SRResNet warm start); the paper's lr drop to 1e-5 "
-          "halfway is not applied",
+          "halfway is not applied; short CPU runs need --lr-g 1e-3 --lr-d 1e-3 (measured: docs/translation-notes.md)",
     params=dict(adversarial=1e-3, content_net=Choice("classifier", ("classifier", "vgg19", "mse")),
                 pretrain_steps=Derived("half of --steps", _half_the_run), blocks=16),
-    arch="srgan", width=64, lr_g=1e-4, lr_d=1e-4, betas_g=[0.9, 0.999], betas_d=[0.9, 0.999],
+    arch="srgan", width=64, translation=True, point_defaults={"arch": "srgan"}, lr_g=1e-4, lr_d=1e-4, betas_g=[0.9, 0.999], betas_d=[0.9, 0.999],
 )
 def srgan(spec: DataSpec, cfg: TrainConfig) -> Game:
     from .games.superres import SuperResolutionGame

@@ -23,6 +23,8 @@ from pathlib import Path
 
 import torch
 
+from .errors import GankitError
+
 #: the shipped domain classifier that knows each side of the built-in tasks (None: no classifier)
 TASK_CLASSIFIERS = {
     "edges2fashion": (None, "fashion-mnist"),
@@ -96,9 +98,12 @@ def _unpaired(sampler, a, b, labels_a, labels_b, ext_a, ext_b, identity: bool) -
     return out
 
 
-def evaluate_translation(run, n: int | None = None, split: str = "test", write: bool = True) -> dict:
+def evaluate_translation(run, n: int | None = None, split: str = "test", write: bool = True,
+                         sampler=None, data=None) -> dict:
     """Metrics of a translation run on ``n`` (default all) images of its ``split``, with a baseline;
-    with ``write``, saved as RUN/eval.json. Returns ``{"metrics", "baseline", "info", "seconds"}``."""
+    with ``write``, saved as RUN/eval.json. Returns ``{"metrics", "baseline", "info", "seconds"}``.
+    ``sampler``: translate with these nets instead of the run's (e.g. an untrained Game's); ``data``:
+    a :class:`~gankit.data.pairs.TranslationDataset` instead of the run's ``split``."""
     from .api import Run, load_run
     from .data import get_dataset
 
@@ -106,12 +111,15 @@ def evaluate_translation(run, n: int | None = None, split: str = "test", write: 
         run = load_run(run)
     t0 = time.perf_counter()
     cfg, spec = run.config, run.spec
-    data = get_dataset(cfg.dataset, split, cfg.data_root, cfg.image_size, cfg.channels)
+    data = data if data is not None else get_dataset(cfg.dataset, split, cfg.data_root, cfg.image_size, cfg.channels)
+    if not hasattr(data, "paired"):
+        raise GankitError(f"the run's dataset {cfg.dataset!r} loads as images of one domain here, not as the two "
+                          "domains it was trained on (pass its translation data: data=...)")
     if n is not None:
         data = data.subset(n, seed=0)
     name_a, name_b = TASK_CLASSIFIERS.get(spec.name, (None, None))
     ext_a, ext_b = _extractor(name_a), _extractor(name_b)
-    sampler = run.sampler()
+    sampler = sampler or run.sampler()
     info = {"run": str(run.path), "model": cfg.model, "step": run.step, "dataset": cfg.dataset, "split": split,
             "n": len(data.a), "translation": spec.extra["translation"],
             "classifiers": {"a": name_a, "b": name_b}}

@@ -17,7 +17,8 @@ def run(args) -> int:
         print(f"{info.name:10s} {info.summary}{kind}")
         print(f"{'':10s} paper: {info.paper}")
         print(f"{'':10s} loss: {info.loss}")
-        print(f"{'':10s} defaults: arch={d['arch']} z_dim={d['z_dim']} n_critic={d['n_critic']} "
+        latent = "" if info.translation else f" z_dim={d['z_dim']} n_critic={d['n_critic']}"
+        print(f"{'':10s} defaults: arch={d['arch']}{latent} "
               f"G {_optim(d['optim_g'], d['lr_g'], d['betas_g'])}, D {_optim(d['optim_d'], d['lr_d'], d['betas_d'])}")
         if d.get("ema"):
             print(f"{'':10s} samples from an EMA of G: half-life {d['ema']:g} images (--ema 0 turns it off)")

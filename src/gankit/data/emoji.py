@@ -59,6 +59,7 @@ import torch
 
 from ..errors import GankitError
 from .base import Dataset, DataSpec
+from .cache import read_blob, write_blob
 
 FONT_PATH = Path("/usr/share/fonts/truetype/noto/NotoColorEmoji.ttf")
 EMOJI_TEST_PATH = Path("/usr/share/unicode/emoji/emoji-test.txt")
@@ -187,33 +188,13 @@ def cache_path() -> Path:
     return cache_home() / "emoji" / f"emoji-{key}.pt"
 
 
-def _read(path: Path) -> dict | None:
-    try:
-        blob = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception:  # missing, truncated or foreign: render again
-        return None
-    if not isinstance(blob, dict) or blob.get("format") != f"gankit-emoji-{CACHE_VERSION}":
-        return None
-    return blob
-
-
-def _write(blob: dict, path: Path) -> None:
-    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        torch.save(blob, tmp)
-        os.replace(tmp, path)
-    except OSError:  # a read-only home: use the renders without caching them
-        tmp.unlink(missing_ok=True)
-
-
 @lru_cache(maxsize=2)
 def _load_blob(path_str: str) -> dict:
     path = Path(path_str)
-    blob = _read(path)
+    blob = read_blob(path, f"gankit-emoji-{CACHE_VERSION}")
     if blob is None:
         blob = render_all()
-        _write(blob, path)
+        write_blob(blob, path)
     return blob
 
 

@@ -42,7 +42,6 @@ fonts').
 from __future__ import annotations
 
 import hashlib
-import os
 import time
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -53,6 +52,7 @@ import torch
 import torch.nn.functional as F
 
 from ..errors import GankitError
+from .cache import read_blob, write_blob
 from .pairs import TranslationDataset, translation_spec
 
 CACHE_VERSION = 1
@@ -284,26 +284,6 @@ def _format(name: str) -> str:
     return f"gankit-translation-{name}-{CACHE_VERSION}"
 
 
-def _read(path: Path, name: str) -> dict | None:
-    try:
-        blob = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception:  # missing, truncated or foreign: build again
-        return None
-    if not isinstance(blob, dict) or blob.get("format") != _format(name):
-        return None
-    return blob
-
-
-def _write(blob: dict, path: Path) -> None:
-    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        torch.save(blob, tmp)
-        os.replace(tmp, path)
-    except OSError:  # a read-only home: use the task without caching it
-        tmp.unlink(missing_ok=True)
-
-
 def build_task(name: str, split: str, data_root: str | None = None) -> dict:
     """Build ``name``'s ``split`` from its sources (no cache): the blob the cache holds."""
     start = time.perf_counter()
@@ -318,10 +298,10 @@ def build_task(name: str, split: str, data_root: str | None = None) -> dict:
 @lru_cache(maxsize=4)
 def _load_blob(name: str, split: str, path_str: str, data_root: str | None) -> dict:
     path = Path(path_str)
-    blob = _read(path, name)
+    blob = read_blob(path, _format(name))
     if blob is None:
         blob = build_task(name, split, data_root)
-        _write(blob, path)
+        write_blob(blob, path)
     return blob
 
 

@@ -54,10 +54,12 @@ class CycleGame(TranslationGame):
         return linear_decay(info) if self.decay else 1.0
 
     def loss(self, phase: str, batch: Batch, info: StepInfo) -> tuple[torch.Tensor, dict]:
+        # paired data trains it too: no loss here compares a[i] with b[i], so the pairing is unused
+        a, b = batch.get("a", batch.get("input")), batch.get("b", batch.get("target"))
         if phase == "G":
-            return self._generator_loss(batch["a"], batch["b"])
+            return self._generator_loss(a, b)
         if phase == "D":
-            return self._discriminator_loss(batch["a"], batch["b"])
+            return self._discriminator_loss(a, b)
         raise KeyError(f"{type(self).__name__} has no phase {phase!r}")
 
     def _generator_loss(self, a: torch.Tensor, b: torch.Tensor) -> tuple[torch.Tensor, dict]:

@@ -17,7 +17,7 @@ import torch
 from torch import nn
 
 from .base import Batch, OptimSpec, Phase, StepInfo
-from .translation import TranslationGame, bce_loss
+from .translation import TranslationGame, bce_judgement, bce_loss
 
 
 class Pix2PixGame(TranslationGame):
@@ -37,11 +37,8 @@ class Pix2PixGame(TranslationGame):
         if phase == "D":
             with torch.no_grad():
                 fake = G(x)
-            real_logits = D(torch.cat([x, y], 1))
-            fake_logits = D(torch.cat([x, fake], 1))
-            loss = 0.5 * (bce_loss(real_logits, 1.0) + bce_loss(fake_logits, 0.0))
-            return loss, {"d_real": torch.sigmoid(real_logits.detach().float()).mean(),
-                          "d_fake": torch.sigmoid(fake_logits.detach().float()).mean()}
+            loss, stats = bce_judgement(D(torch.cat([x, y], 1)), D(torch.cat([x, fake], 1)))
+            return 0.5 * loss, stats
         if phase == "G":
             fake = G(x)
             adversarial = bce_loss(D(torch.cat([x, fake], 1)), 1.0)

@@ -16,7 +16,7 @@ import torch
 from torch import nn
 
 from .base import Batch, OptimSpec, Phase, StepInfo
-from .translation import TranslationGame, bce_loss
+from .translation import TranslationGame, bce_judgement, bce_loss
 
 
 class SuperResolutionGame(TranslationGame):
@@ -53,10 +53,7 @@ class SuperResolutionGame(TranslationGame):
         if phase == "D":
             with torch.no_grad():
                 fake = G(x)
-            real_logits, fake_logits = D(y), D(fake)
-            loss = bce_loss(real_logits, 1.0) + bce_loss(fake_logits, 0.0)
-            return loss, {"d_real": torch.sigmoid(real_logits.detach().float()).mean(),
-                          "d_fake": torch.sigmoid(fake_logits.detach().float()).mean()}
+            return bce_judgement(D(y), D(fake))
         if phase == "G":
             fake = G(x)
             mse = (fake.float() - y.float()).pow(2).mean()

@@ -78,6 +78,13 @@ def bce_loss(logits: torch.Tensor, target: float) -> torch.Tensor:
     return F.binary_cross_entropy_with_logits(logits.float(), torch.full_like(logits.float(), target))
 
 
+def bce_judgement(real_logits: torch.Tensor, fake_logits: torch.Tensor) -> tuple[torch.Tensor, dict]:
+    """D's cross-entropy loss on real and fake logits, summed, with D's mean probabilities for the log."""
+    loss = bce_loss(real_logits, 1.0) + bce_loss(fake_logits, 0.0)
+    return loss, {"d_real": torch.sigmoid(real_logits.detach().float()).mean(),
+                  "d_fake": torch.sigmoid(fake_logits.detach().float()).mean()}
+
+
 class TranslationGame(Game):
     """Base of the translation families: its nets map images to images; it has no latent z."""
 

@@ -90,6 +90,9 @@ class LatentExplorer:
         check_truncation(truncation, method)
         self.run = run
         self.sampler = run.sampler(ema=ema)
+        if not hasattr(self.sampler, "latent"):
+            raise GankitError(f"{run.config.model} translates images and has no latent space to explore "
+                              "(use gankit translate RUN IMAGE...)")
         self.in_w = self.sampler.truncation_space == "w"
         if space not in ("z", "w"):
             raise GankitError(f"--space must be z or w, not {space!r}")
