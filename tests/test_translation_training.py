@@ -71,6 +71,10 @@ def test_translate_command_writes_one_image_per_input(tmp_path):
     # the written image is the API's translation of the same input
     api = gankit.load_run(run.path).translate(data.a[:1])
     assert np.array_equal(np.asarray(Image.open(out / "x0.png")), api[0, 0].numpy())
+    from gankit.viz.report import write_report
+
+    page = write_report(run.path).read_text()  # the grids of the run are the input | output | target panels
+    assert "final, fixed test inputs: input | output | target" in page and (run.path / "progress.gif").is_file()
     bad = subprocess.run([sys.executable, "-m", "gankit", "translate", str(run.path), str(inputs), "--out", str(out),
                           "--direction", "BtoA"], capture_output=True, text=True)
     assert bad.returncode == 2 and "translates AtoB only, not BtoA" in bad.stderr

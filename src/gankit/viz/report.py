@@ -174,9 +174,13 @@ def write_report(run_dir: str | Path, path: str | Path | None = None) -> Path:
                     ("steps", f"{done} / {target} ({status})"),
                     ("training time (s)", last.get("wall_time", "")),
                     ("device / precision", f"{runtime.get('device', '?')} / {runtime.get('precision', '?')}")])]
+    extra = data.get("extra") if isinstance(data.get("extra"), dict) else {}
+    inputs = {"paired": "fixed test inputs: input | output | target",
+              "unpaired": "fixed test inputs: A | G(A) | F(G(A)) | B | F(B) | G(F(B))"}.get(extra.get("translation"),
+                                                                                       "fixed noise")
     body.append("<h2>Samples</h2><div class=\"row\">")
-    body.append(_img(run_dir / "samples" / "final.png", "final samples", "final, fixed noise"))
-    body.append(_img(run_dir / "progress.gif", "samples over training", "progress.gif: fixed noise over training"))
+    body.append(_img(run_dir / "samples" / "final.png", "final samples", f"final, {inputs}"))
+    body.append(_img(run_dir / "progress.gif", "samples over training", f"progress.gif: {inputs} over training"))
     body.append("</div>")
     frames = sample_frames(run_dir)
     if frames:
