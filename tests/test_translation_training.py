@@ -121,3 +121,18 @@ def test_srgan_content_loss_reads_the_classifier_features(tmp_path):
     same = (net(y) - net(y)).pow(2).mean()
     lost = (net(blurred) - net(y)).pow(2).mean()
     assert same == 0 and lost > 0.01
+
+
+def test_eval_command_reports_a_translation_run_beside_its_baseline(tmp_path):
+    import json
+
+    run = gankit.train(model="pix2pix", dataset="edges2fashion", subset=64, batch_size=8, width=4, steps=2,
+                       quiet=True, out=tmp_path / "run")
+    proc = subprocess.run([sys.executable, "-m", "gankit", "eval", str(run.path), "--n", "100"],
+                          capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    assert "100 test inputs (paired); baseline: the input itself" in proc.stdout
+    assert proc.stdout.count("psnr") == 1 and "class_acc" in proc.stdout
+    saved = json.loads((run.path / "eval.json").read_text())
+    assert set(saved["metrics"]) == set(saved["baseline"]) == {"psnr", "ssim", "l1", "fid", "class_acc"}
+    assert 0 < saved["info"]["class_acc_real"] <= 1
