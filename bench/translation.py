@@ -50,7 +50,7 @@ TASKS = {
     "emoji-sr": "paired: emoji 16x16 -> 64x64 RGB (x4, area-downsampled inputs)",
 }
 LABELS = {
-    "psnr": "PSNR (dB, luma; higher is better)", "ssim": "SSIM (luma; higher is better)",
+    "psnr": "PSNR (dB; luma for SR; higher is better)", "ssim": "SSIM (luma for SR; higher is better)",
     "l1": "mean abs. error (0-255; lower is better)", "fid": "FID vs targets (classifier features)",
     "class_acc": "classifier accuracy on outputs (FCN-score idea)",
     "fid_b": "FID of G(a) vs real B", "fid_a": "FID of F(b) vs real A",
@@ -79,10 +79,32 @@ def run_one(slug, model, dataset, steps, batch, width, params, settings, out: Pa
             "picture": f"translation/{slug}.png"}
 
 
+def reevaluate(out: Path) -> None:
+    """The latest row of every run, with its metrics computed again from its saved weights."""
+    import gankit
+    from gankit.translation_eval import evaluate_translation
+
+    for row in latest_rows(out / "results.jsonl", [r[0] for r in RUNS]):
+        result = evaluate_translation(gankit.load_run(out / row["slug"]))
+        row.update(metrics=result["metrics"], baseline=result["baseline"], info=result["info"])
+        with open(out / "results.jsonl", "a") as f:
+            f.write(json.dumps(row) + "\n")
+        print(row["slug"], json.dumps(row["metrics"]), flush=True)
+
+
 def _fmt(value) -> str:
     if value is None:
         return "-"
     return f"{value:.3f}" if abs(value) < 10 else f"{value:.1f}"
+
+
+def _picture(row: dict) -> str:
+    """An <img> of a run's grid, shown at twice its size when small (28 px panels)."""
+    from PIL import Image
+
+    with Image.open(ROOT / "docs" / row["picture"]) as im:
+        width = im.width * 2 if im.width < 200 else im.width
+    return f'<img src="{row["picture"]}" alt="{row["slug"]}" width="{width}" style="image-rendering: pixelated">'
 
 
 def write_doc(out: Path, path: Path) -> None:
@@ -122,7 +144,7 @@ def write_doc(out: Path, path: Path) -> None:
                      + ("input | output | target" if info["translation"] == "paired"
                         else "A | G(A) | F(G(A)) | B | F(B) | G(F(B))") + "):")
         lines.append("")
-        lines += [f"- {r['model']}: ![{r['slug']}]({r['picture']})" for r in task_rows]
+        lines += [f"- {r['model']}:<br>{_picture(r)}" for r in task_rows]
         lines += ["", "Made by: " + ", ".join(sorted({f"`{r['command']}`" for r in task_rows})), ""]
     path.write_text("\n".join(lines))
     print(f"wrote {path}")
@@ -135,11 +157,15 @@ def main() -> int:
     p.add_argument("--out", default="runs/translation")
     p.add_argument("--threads", type=int, default=0)
     p.add_argument("--table-only", action="store_true")
+    p.add_argument("--reeval", action="store_true",
+                   help="evaluate the finished runs again (after a change of the metrics), keeping their timings")
     args = p.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
     out = Path(args.out)
-    if not args.table_only:
+    if args.reeval:
+        reevaluate(out)
+    elif not args.table_only:
         out.mkdir(parents=True, exist_ok=True)
         only = set(args.only.split(",")) if args.only else None
         for slug, model, dataset, steps, batch, width, params, settings in RUNS:

@@ -3,8 +3,10 @@
 ``gankit eval RUN`` comes here when the run's data are two domains. Every number is given for the
 model and for a baseline that needs no training, so a table says what the GAN adds:
 
-- paired (pix2pix, srgan): PSNR and SSIM against the target (``gankit.metrics.image_quality``:
-  the luma channel, border of ``scale`` pixels cropped for super-resolution, mean over images),
+- paired (pix2pix, srgan): PSNR and SSIM against the target (``gankit.metrics.image_quality``,
+  mean over images): for super-resolution on the luma channel with a border of ``scale`` pixels
+  cropped (the SR papers' convention), otherwise on every channel (colorization keeps the luma
+  of its input, so a luma score would rate the gray input as perfect),
   mean absolute error, FID of outputs against targets in the target domain's classifier
   features, and, where the targets have classes (edges2fashion), the pix2pix paper's
   "FCN-score" idea with our classifier: its accuracy on the outputs, with its accuracy on the
@@ -66,7 +68,9 @@ def paired_metrics(outputs: torch.Tensor, targets: torch.Tensor, border: int = 0
     from .metrics.fid import fid
     from .metrics.image_quality import l1, psnr, ssim
 
-    out = {"psnr": psnr(outputs, targets, border=border), "ssim": ssim(outputs, targets, border=border),
+    luma = border > 0  # super-resolution's convention; colorization must be judged on its colors
+    out = {"psnr": psnr(outputs, targets, border=border, luma=luma),
+           "ssim": ssim(outputs, targets, border=border, luma=luma),
            "l1": l1(outputs, targets)}
     if extractor is not None:
         feats = extractor(outputs)
