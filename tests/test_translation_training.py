@@ -92,6 +92,9 @@ def test_models_refuse_data_of_the_wrong_kind(tmp_path):
         gankit.train(model="cyclegan", steps=1, quiet=True, data=_domains(False, cb=3), out=tmp_path / "c")
     with pytest.raises(GankitError, match="srgan needs super-resolution pairs"):
         gankit.train(model="srgan", steps=1, quiet=True, data=_domains(True), out=tmp_path / "d")
+    with pytest.raises(GankitError, match="--eval-every draws samples, and a translation model translates"):
+        gankit.train(model="cyclegan", steps=1, eval_every=1, width=4, params={"blocks": 1}, quiet=True,
+                     data=_domains(paired=False), out=tmp_path / "f")
     with pytest.raises(GankitError, match="draws samples rather than translating"):
         run = gankit.train(model="gan", dataset="ring8", steps=1, quiet=True, out=tmp_path / "e")
         run.translate(torch.zeros(1, 1, 8, 8, dtype=torch.uint8))

@@ -57,6 +57,9 @@ def eval_every(cfg, run_dir, dataset) -> EvalCallback | None:
         return None
     from .evaluate import parse_metrics
 
+    if hasattr(dataset, "paired"):  # a translation run: its metrics need the test pairs, not samples
+        raise GankitError("--eval-every draws samples, and a translation model translates test images; "
+                          "drop --eval-every and run gankit eval RUN after training")
     metrics = parse_metrics(cfg.eval_metrics)
     if dataset.spec.kind == "image":  # fail now, not after the first N steps, if no features exist
         from .weights import find_classifier
