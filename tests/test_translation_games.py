@@ -163,3 +163,26 @@ def test_translate_refuses_inputs_of_the_wrong_shape_or_direction():
         sampler.translate(torch.zeros(2, 1, 4, 4, dtype=torch.uint8), "BtoA")
     with pytest.raises(GankitError, match="translates images rather than drawing samples"):
         sampler.fixed_inputs(4)
+
+
+def test_an_extended_resume_recomputes_the_decayed_lr(tmp_path):
+    """A run decayed to its end, resumed to three times its steps: its first updates use the new
+    schedule's lr (1x, before the new midpoint), not the decayed value the checkpoint holds."""
+    import gankit
+    from gankit.engine import Callback
+
+    class LearningRates(Callback):
+        def __init__(self):
+            self.seen = {}
+
+        def on_step(self, view):
+            self.seen[view.step] = view._trainer.optimizers["G"].param_groups[0]["lr"]
+
+    data = TranslationDataset(_spec(size=8), torch.randint(0, 255, (16, 1, 8, 8), dtype=torch.uint8),
+                              torch.randint(0, 255, (16, 1, 8, 8), dtype=torch.uint8))
+    gankit.train(model="cyclegan", width=4, steps=4, batch_size=4, params={"blocks": 1}, out=tmp_path / "r",
+                 quiet=True, data=data)
+    lrs = LearningRates()
+    gankit.train(resume=tmp_path / "r", steps=12, quiet=True, data=data, callbacks=[lrs])
+    assert lrs.seen[5] == pytest.approx(2e-4)  # step index 4 of 12: before the decay starts
+    assert lrs.seen[12] == pytest.approx(2e-4 * linear_decay(StepInfo(11, 0, 12)))

@@ -129,7 +129,8 @@ class Trainer:
         self.data = dataset.batch_sampler(cfg.batch_size, device, seed=cfg.seed + 1, rank=rank(),
                                           world_size=world_size())
         self._base_lr = {name: [g["lr"] for g in opt.param_groups] for name, opt in self.optimizers.items()}
-        self._lr_factor = {name: 1.0 for name in self.optimizers}
+        # None: the first update sets every lr from its base, also over a loaded (maybe decayed) value
+        self._lr_factor: dict[str, float | None] = {name: None for name in self.optimizers}
         self.step_count = 0
         self.images = 0
         self.total = int(cfg.steps or 0)
