@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 import platform
 import shutil
+import sys
 from pathlib import Path
 
 import torch
@@ -20,6 +21,7 @@ from .callbacks import build_callbacks
 from .checkpoint import load_checkpoint
 from .config import TrainConfig, load_yaml
 from .data import Dataset, DataSpec, get_dataset, to_uint8
+from . import distributed
 from .distributed import is_main_process
 from .ema import ema_copy
 from .engine import Trainer
@@ -198,23 +200,71 @@ def train(config: TrainConfig | dict | str | Path | None = None, *, out: str | P
     get_model(cfg.model)  # unknown model: fail before loading data
     dataset = training_data(cfg, data)
     cfg = resolve(cfg, dataset.spec)
-    device = resolve_device(cfg.device)
-    precision = resolve_precision(cfg.precision, device, dataset.spec.kind)
-    torch.manual_seed(cfg.seed)
-    game = build_game(cfg, dataset.spec)
-    steps = _steps_for(cfg, dataset, game.batches_per_step())
-    cfg.steps = steps
-    if is_main_process():
-        _prepare_folder(out, overwrite)
-    runtime = {"device": str(device), "precision": precision.name, "precision_reason": precision.reason,
-               "torch": str(torch.__version__), "gankit": __version__, "python": platform.python_version(),
-               "dataset_size": len(dataset)}
-    if is_main_process():
-        _write_config(out, cfg, dataset.spec, runtime)
-    callbacks = build_callbacks(cfg, out, dataset) + list(callbacks or [])
-    trainer = Trainer(cfg, game, dataset, out, device, precision, quiet, callbacks)
-    trainer.fit(steps)
+    with distributed.process_group(resolve_device(cfg.device)) as device:
+        world = distributed.world_size()
+        distributed.per_rank_batch(cfg.batch_size, world)
+        precision = resolve_precision(cfg.precision, device, dataset.spec.kind)
+        torch.manual_seed(cfg.seed)  # the same on every rank: one initialization (rank 0's is broadcast too)
+        game = build_game(cfg, dataset.spec)
+        steps = _steps_for(cfg, dataset, game.batches_per_step())
+        cfg.steps = steps
+        _on_main(lambda: _prepare_folder(out, overwrite))
+        runtime = {"device": str(device), "precision": precision.name, "precision_reason": precision.reason,
+                   "torch": str(torch.__version__), "gankit": __version__, "python": platform.python_version(),
+                   "dataset_size": len(dataset), **_world_runtime(cfg, device)}
+        if is_main_process():
+            _write_config(out, cfg, dataset.spec, runtime)
+        callbacks = build_callbacks(cfg, out, dataset) + list(callbacks or [])
+        trainer = Trainer(cfg, game, dataset, out, device, precision, quiet, callbacks)
+        _fit(trainer, steps)
     return Run(out, cfg, dataset.spec, runtime)
+
+
+def _world_runtime(cfg: TrainConfig, device: torch.device) -> dict:
+    """What config.yaml records of the processes: how many, each one's share of the batch, the backend."""
+    world = distributed.world_size()
+    out = {"world_size": world, "per_rank_batch": cfg.batch_size // world}
+    if world > 1:
+        out["backend"] = distributed.backend_for(device)
+    return out
+
+
+def _on_main(action) -> None:
+    """Run ``action`` on rank 0; a GankitError it raises is raised on every rank (none is left waiting)."""
+    error = None
+    if is_main_process():
+        try:
+            action()
+        except GankitError as e:
+            error = e
+    _, error = distributed.agree({}, error)
+    if error is not None:
+        raise error
+
+
+def _fit(trainer: Trainer, steps: int) -> None:
+    """``trainer.fit``, with a lost or hung peer process reported in one line instead of gloo's traceback."""
+    try:
+        trainer.fit(steps)
+    except torch.distributed.DistError as e:
+        if distributed.world_size() == 1:
+            raise
+        first = str(e).strip().splitlines()[0][:200] if str(e).strip() else type(e).__name__
+        raise distributed_error(trainer, first) from None
+    except RuntimeError as e:  # gloo reports a timed-out or closed peer as a plain RuntimeError
+        text = str(e)
+        if distributed.world_size() == 1 or not any(w in text for w in ("Timed out", "Connection closed", "gloo")):
+            raise
+        raise distributed_error(trainer, text.strip().splitlines()[0][:200]) from None
+
+
+def distributed_error(trainer: Trainer, detail: str):
+    from .errors import DistributedError
+
+    return DistributedError(f"process {distributed.rank()} of {distributed.world_size()} lost the others at step "
+                            f"{trainer.step_count} ({detail}); another process failed, was killed or hung past "
+                            f"{distributed.TIMEOUT_ENV}={distributed.timeout_s():g} s (its own output says which); "
+                            "the last checkpoint is kept, continue with --resume")
 
 
 def training_data(cfg: TrainConfig, data: Dataset | None = None) -> Dataset:
@@ -268,23 +318,27 @@ def _resume(path: Path, quiet: bool, dataset: Dataset | None, overrides: dict, c
     if dataset.spec.shape != run.spec.shape:
         raise GankitError(f"the dataset now has shape {dataset.spec.shape}, the run was trained on "
                           f"{run.spec.shape} (point --data-root at the original data)")
-    device = resolve_device(cfg.device)
-    precision = resolve_precision(run.runtime.get("precision", cfg.precision), device, run.spec.kind)
-    torch.manual_seed(cfg.seed)
-    game = build_game(cfg, run.spec)
-    if overrides.get("epochs") is not None:
-        cfg.steps = _steps_for(cfg, dataset, game.batches_per_step())
-    elif overrides.get("steps") is None:
+    if overrides.get("epochs") is None and overrides.get("steps") is None:
         raise GankitError("--resume needs the new total step count (pass --steps N, larger than the current step)")
-    if cfg.steps <= int(state["step"]):
-        raise GankitError(f"the run is already at step {state['step']} (pass --steps larger than that to continue)")
-    callbacks = build_callbacks(cfg, path, dataset) + list(callbacks or [])
-    trainer = Trainer(cfg, game, dataset, path, device, precision, quiet, callbacks)
-    try:
-        trainer.load_state_dict(state)
-    except (RuntimeError, KeyError, ValueError):
-        raise GankitError(f"checkpoint in {path} does not match its config.yaml (restore the matching files)") from None
-    if is_main_process():
-        _write_config(path, cfg, run.spec, run.runtime)
-    trainer.fit(cfg.steps)
+    with distributed.process_group(resolve_device(cfg.device)) as device:
+        distributed.per_rank_batch(cfg.batch_size, distributed.world_size())
+        precision = resolve_precision(run.runtime.get("precision", cfg.precision), device, run.spec.kind)
+        torch.manual_seed(cfg.seed)
+        game = build_game(cfg, run.spec)
+        if overrides.get("epochs") is not None:
+            cfg.steps = _steps_for(cfg, dataset, game.batches_per_step())
+        if cfg.steps <= int(state["step"]):
+            raise GankitError(f"the run is already at step {state['step']} (pass --steps larger than that to continue)")
+        callbacks = build_callbacks(cfg, path, dataset) + list(callbacks or [])
+        trainer = Trainer(cfg, game, dataset, path, device, precision, quiet, callbacks)
+        try:
+            trainer.load_state_dict(state)
+        except (RuntimeError, KeyError, ValueError):
+            raise GankitError(f"checkpoint in {path} does not match its config.yaml (restore the matching files)") from None
+        run.runtime.update(_world_runtime(cfg, device))
+        if is_main_process():
+            if trainer.resume_note:
+                print(f"gankit: note: {trainer.resume_note}", file=sys.stderr)
+            _write_config(path, cfg, run.spec, run.runtime)
+        _fit(trainer, cfg.steps)
     return Run(path, cfg, run.spec, run.runtime)

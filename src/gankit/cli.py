@@ -34,6 +34,7 @@ def main(argv: list[str] | None = None) -> int:
     from .commands import COMMANDS
 
     args = build_parser().parse_args(argv)
+    args.argv = list(sys.argv[1:] if argv is None else argv)  # what --nproc re-runs under torchrun
     handlers = {command.NAME: command.run for command in COMMANDS}
     try:
         return handlers[args.command](args)

@@ -72,6 +72,7 @@ class TrainConfig:
     precision: str = "auto"       # bf16 autocast where the hardware has native bf16 (docs/performance.md)
     compile: bool = False        # torch.compile G and D (compile time is logged as compile_s)
     channels_last: bool = False  # NHWC memory format for conv nets (measure: bench/engine_options.py)
+    sync_bn: bool = False        # multi-process: batchnorm statistics over the global batch (gankit.sync_batchnorm)
     sample_every: int = 500
     checkpoint_every: int = 1000
     keep_checkpoints: int = 3
@@ -141,7 +142,7 @@ class TrainConfig:
             raise GankitError(f"diffaugment must be a policy like color,translation,cutout, not {self.diffaugment!r}")
         if self.diffaugment and self.ada:
             raise GankitError("--diffaugment and --ada both augment D's inputs: use one of them")
-        for name in ("critic_warmup", "compile", "channels_last", "diagnostics", "tensorboard", "ada"):
+        for name in ("critic_warmup", "compile", "channels_last", "diagnostics", "tensorboard", "ada", "sync_bn"):
             value = getattr(self, name)
             if value is not None and not isinstance(value, bool):
                 raise GankitError(f"{name.replace('_', '-')} must be true or false, not {value!r}")

@@ -273,6 +273,8 @@ def mean_pairwise_distance(f: torch.Tensor) -> float:
 class PitfallAlarms(Callback):
     """Measures the signals, runs the detectors, and reports alarms (see the module docstring)."""
 
+    main_only = True  # rank 0 watches for every process (gankit.engine.Callback)
+
     def __init__(self, run_dir: Path, dataset, total_steps: int | None, window: int = 3,
                  d_is_probability: bool = True):
         from .data import to_model_space

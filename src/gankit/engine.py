@@ -19,6 +19,7 @@ from pathlib import Path
 import torch
 from tqdm.auto import tqdm
 
+from . import distributed as dist
 from .checkpoint import FORMAT, save_atomic, snapshot
 from .config import TrainConfig
 from .data.base import BatchSampler, Dataset
@@ -41,7 +42,13 @@ class Callback:
     pitfall detectors, pictures, TensorBoard. Each hook gets a :class:`TrainerView`. ``on_log``
     runs at every log step with the record about to be written to metrics.jsonl (a callback may
     add keys to it, or raise to stop training); ``on_step`` after every step (keep it cheap);
-    ``on_end`` once after the last step."""
+    ``on_end`` once after the last step.
+
+    In a multi-process run a callback with ``main_only`` True (the watchers that draw, evaluate
+    and write files) runs on rank 0 alone, and what it adds to the record reaches every rank;
+    the others run on every rank."""
+
+    main_only = False
 
     def on_log(self, view: "TrainerView", record: dict) -> None:
         pass
@@ -103,12 +110,22 @@ class Trainer:
         self.precision = precision
         self.quiet = quiet
         self.run_dir = Path(run_dir)
+        # several processes (torchrun): rank 0's initial weights everywhere, then each trains on its
+        # slice of every global batch with gradients averaged (gankit.distributed says why by hand)
+        self.world, self.rank = world_size(), rank()
+        self.per_rank_batch = dist.per_rank_batch(cfg.batch_size, self.world)
         self.game = game.to(device)
+        dist.broadcast_state(self.game)
         self.phases: list[Phase] = game.phases()
         self.memory_format = torch.channels_last if cfg.channels_last else torch.contiguous_format
         if cfg.channels_last:
             game.nets.to(memory_format=torch.channels_last)
         self.ema = {name: ema_copy(game.nets[name]) for name, half_life in game.ema.items() if half_life}
+        if getattr(cfg, "sync_bn", False) and self.world > 1:  # after the EMA copies: they sample alone, unsynced
+            from .sync_batchnorm import convert
+
+            for name in list(game.nets):
+                game.nets[name] = convert(game.nets[name], device)
         self._standing_step = -1  # the step whose EMA batchnorm statistics were last recomputed
         self.optimizers = self._build_optimizers()
         self.scaler = torch.amp.GradScaler(device.type, enabled=precision.name == "fp16")
@@ -126,8 +143,10 @@ class Trainer:
                 net.compile()
         self.compile_seconds: float | None = None  # first step's wall time when compiled
         self._compile_logged = False
-        self.data = dataset.batch_sampler(cfg.batch_size, device, seed=cfg.seed + 1, rank=rank(),
-                                          world_size=world_size())
+        self.data = dataset.batch_sampler(self.per_rank_batch, device, seed=cfg.seed + 1, rank=self.rank,
+                                          world_size=self.world)
+        # what each phase's gradients are averaged over the ranks for (its optimizer's parameters)
+        self._reduced = {name: [p for g in opt.param_groups for p in g["params"]] for name, opt in self.optimizers.items()}
         self._base_lr = {name: [g["lr"] for g in opt.param_groups] for name, opt in self.optimizers.items()}
         # None: the first update sets every lr from its base, also over a loaded (maybe decayed) value
         self._lr_factor: dict[str, float | None] = {name: None for name in self.optimizers}
@@ -141,6 +160,9 @@ class Trainer:
         self._counts: dict[str, int] = {}
         self._window_images = 0
         self.view = TrainerView(self)
+        self.resume_note: str | None = None  # what a resume on another world size does not restore exactly
+        if self.world > 1:  # each rank its own noise; the data order and the fixed grid stay shared
+            torch.manual_seed(dist.rank_seed(cfg.seed, self.rank))
 
     def _build_optimizers(self) -> dict[str, torch.optim.Optimizer]:
         fused = self.device.type in ("cuda", "cpu")
@@ -191,11 +213,14 @@ class Trainer:
             ema_update(self.ema[name], self.game.nets[name], beta)
 
     def _next_batch(self) -> dict[str, torch.Tensor]:
-        batch = self.data.next(self.game.batch_size(self.info()))
+        size = self.game.batch_size(self.info())  # a global batch, like --batch-size
+        if size is not None and self.world > 1:
+            size = dist.per_rank_batch(size, self.world, f"{self.cfg.model}'s batch of this stage")
+        batch = self.data.next(size)
         for key, x in batch.items():
             if x.dim() == 4:
                 batch[key] = x.contiguous(memory_format=self.memory_format)  # no copy unless channels_last
-        n = next(iter(batch.values())).shape[0]  # images (or pairs) per batch
+        n = next(iter(batch.values())).shape[0] * self.world  # images (or pairs) of the global batch
         self.images += n
         self._window_images += n
         self._batch_images = n
@@ -218,11 +243,15 @@ class Trainer:
         finally:
             for p in frozen:
                 p.requires_grad_(True)
+        if self.world > 1:
+            dist.all_reduce_gradients(self._reduced[phase.name])
         loss_key, norm_key = self._keys[phase.name]
         self._add(norm_key, _grad_norm(optimizer, self.scaler))
         self.scaler.step(optimizer)
         self.scaler.update()
         self.game.after_step(phase.name, info)
+        if self.world > 1:  # batchnorm statistics, w_avg, k_t: the same on every rank after every update
+            dist.average_buffers(self.game)
         self._add(loss_key, loss.detach().float())
         for k, v in stats.items():
             self._add(k, v.detach())
@@ -260,15 +289,19 @@ class Trainer:
                 now = time.perf_counter()
                 elapsed = now - window_start
                 self.train_seconds += elapsed
+                record, error = {}, None
                 try:
                     record = self._log_record(elapsed, self.step_count - window_steps_start)
-                    for cb in self.callbacks:
+                    for cb in self._watchers:
                         cb.on_log(self.view, record)  # may add keys (eval metrics, alarms) before it is written
                 except TrainingDiverged as e:
+                    error = e
+                record, error = dist.agree(record, error)  # every rank stops, or none does
+                if error is not None:
                     bar.close()
-                    for cb in self.callbacks:
-                        cb.on_diverged(self.view, e)  # e.g. note it for the report, draw the curves so far
-                    raise
+                    for cb in self._watchers:
+                        cb.on_diverged(self.view, error)  # e.g. note it for the report, draw the curves so far
+                    raise error
                 self.view.records.append(record)
                 if main:
                     self._append_metrics(record)
@@ -278,14 +311,19 @@ class Trainer:
                                     **({"ALARM": ",".join(record["alarms"])} if record.get("alarms") else {}))
                 window_start, window_steps_start = time.perf_counter(), self.step_count
             outside = time.perf_counter()  # pictures and checkpoints are not training time
-            for cb in self.callbacks:
+            for cb in self._watchers:
                 cb.on_step(self.view)
-            if main and (self.step_count % self.cfg.checkpoint_every == 0 or self.step_count == total_steps):
-                self.save_checkpoint(keep_snapshot=True)
+            if self.step_count % self.cfg.checkpoint_every == 0 or self.step_count == total_steps:
+                self.save_checkpoint(keep_snapshot=True)  # collective: every rank's RNG goes into rank 0's file
             window_start += time.perf_counter() - outside
         bar.close()
-        for cb in self.callbacks:
+        for cb in self._watchers:
             cb.on_end(self.view)
+
+    @property
+    def _watchers(self) -> list[Callback]:
+        """The callbacks this process runs: all of them on rank 0, the others elsewhere."""
+        return [cb for cb in self.callbacks if self.rank == 0 or not getattr(cb, "main_only", False)]
 
     # -- logging --------------------------------------------------------------------------
     def _add(self, key: str, value: torch.Tensor) -> None:
@@ -297,8 +335,10 @@ class Trainer:
             self._counts[key] = 1
 
     def _log_record(self, elapsed: float, steps: int) -> dict:
-        keys = list(self._sums)
+        keys = list(self._sums) if self.world == 1 else sorted(self._sums)  # the same order on every rank
         means = torch.stack([self._sums[k].reshape(()) / self._counts[k] for k in keys]) if keys else None
+        if means is not None and self.world > 1:
+            means = dist.all_reduce_mean(means)  # the logged numbers are the means over every rank
         host = dict(zip(keys, means.tolist())) if keys else {}  # the one host sync per log window
         self._sums, self._counts = {}, {}
         bad = [k for k, v in host.items() if not math.isfinite(v)]
@@ -342,7 +382,19 @@ class Trainer:
             "data": self.data.state_dict(),
             "rng": {"torch": torch.get_rng_state(),
                     "cuda": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else []},
+            # every rank's own: its noise RNG and the buffers it keeps for itself (image pools)
+            "world_size": self.world,
+            "ranks": dist.gather(self._rank_state()),
         }
+
+    def _local_buffers(self) -> dict[str, torch.Tensor]:
+        local = dist.rank_local(self.game)
+        return {name: b for name, b in self.game.named_buffers() if id(b) in local}
+
+    def _rank_state(self) -> dict:
+        cuda = torch.cuda.get_rng_state(self.device) if self.device.type == "cuda" else None
+        return {"rng": {"torch": torch.get_rng_state(), "cuda": cuda},
+                "local": {name: b.detach().cpu().clone() for name, b in self._local_buffers().items()}}
 
     def load_state_dict(self, state: dict) -> None:
         """Continue from ``state`` (a checkpoint read by :func:`gankit.checkpoint.load_checkpoint`)."""
@@ -363,14 +415,59 @@ class Trainer:
         self.phase_counts.update({k: int(v) for k, v in state.get("phase_counts", {}).items()
                                   if k in self.phase_counts})
         self.train_seconds = float(state.get("train_seconds", 0.0))
-        torch.set_rng_state(state["rng"]["torch"])
-        if state["rng"]["cuda"] and torch.cuda.is_available():
-            torch.cuda.set_rng_state_all(state["rng"]["cuda"])
+        ranks = state.get("ranks") or []
+        if self.rank < len(ranks):
+            mine = ranks[self.rank]
+            torch.set_rng_state(mine["rng"]["torch"])
+            if mine["rng"]["cuda"] is not None and self.device.type == "cuda":
+                torch.cuda.set_rng_state(mine["rng"]["cuda"], self.device)
+        elif self.rank == 0:  # written before checkpoints kept every rank's state
+            torch.set_rng_state(state["rng"]["torch"])
+            if state["rng"]["cuda"] and torch.cuda.is_available():
+                torch.cuda.set_rng_state_all(state["rng"]["cuda"])
+        else:  # a rank the saved run did not have: a noise stream of its own, new but reproducible
+            torch.manual_seed(dist.rank_seed(self.cfg.seed + self.step_count, self.rank))
+        if ranks:
+            source = ranks[self.rank % len(ranks)]["local"]
+            with torch.no_grad():
+                for name, b in self._local_buffers().items():
+                    if name in source:
+                        b.copy_(source[name])
+        saved_world = int(state.get("world_size", 1))
+        if saved_world != self.world:
+            self.resume_note = (f"resuming a {saved_world}-process run on {self.world}: the weights, optimizer "
+                                f"state, data order and global batch continue exactly; the per-process noise "
+                                f"streams{' and image pools' if self._local_buffers() else ''} do not, so the run "
+                                f"is no longer bit-identical to an uninterrupted {saved_world}-process one")
+
+    def check_consistency(self) -> None:
+        """Raise when any rank's weights, shared buffers or EMA copies differ from rank 0's (broadcast
+        and compare); runs before every checkpoint with GANKIT_DIST_DEBUG=1. Collective."""
+        if self.world == 1:
+            return
+        if self.ema:
+            self.sampler()  # EMA batchnorm statistics recomputed at this step on every rank alike
+        named = dist.shared_state(self.game)
+        for name, net in self.ema.items():
+            named.update({f"ema.{name}.{k}": v for k, v in dist.shared_state(net).items()})
+        bad = dist.mismatches(named)
+        if bad:
+            from .errors import DistributedError
+
+            raise DistributedError(f"the {self.world} processes disagree on {len(bad)} tensor(s) at step "
+                                   f"{self.step_count}, first {', '.join(bad[:3])} (a rank-dependent code path; "
+                                   "report it with the command that ran)")
 
     def save_checkpoint(self, keep_snapshot: bool) -> Path:
+        """Collective in a multi-process run (every rank's state is gathered); rank 0 writes."""
         folder = self.run_dir / "checkpoints"
         last = folder / "last.pt"
-        save_atomic(self.state_dict(), last)
+        if dist.debug():
+            self.check_consistency()
+        state = self.state_dict()
+        if not is_main_process():
+            return last
+        save_atomic(state, last)
         if keep_snapshot and self.cfg.keep_checkpoints > 0:
             snapshot(last, folder / f"step_{self.step_count:06d}.pt")
             snapshots = sorted(folder.glob("step_*.pt"))

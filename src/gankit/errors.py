@@ -16,3 +16,9 @@ class TrainingDiverged(GankitError):
     """Training produced NaN/inf; the last good checkpoint is kept (exit code 3)."""
 
     exit_code = 3
+
+
+class DistributedError(GankitError):
+    """The training processes lost each other or disagree (a hang timed out, a peer died); exit code 1."""
+
+    exit_code = 1

@@ -91,6 +91,9 @@ class AdaptiveAugment(nn.Module):
         self.register_buffer("sign_count", torch.zeros((), dtype=torch.float32))
         self.register_buffer("n_images", torch.zeros((), dtype=torch.float32))
         self._calls = 0  # observe() calls since the last update (extra state: saved with the state_dict)
+        # each process sums its own batches between updates; the sums are added over the ranks at each
+        # update (observe), so p moves as one process's would on the global batch (gankit.distributed)
+        self.rank_local_buffers = ("sign_sum", "sign_count", "n_images")
 
     # ---------------------------------------------------------------------------------------------- state
 
@@ -120,6 +123,9 @@ class AdaptiveAugment(nn.Module):
         self._calls += 1
         if self._calls < self.interval:
             return
+        from ..distributed import all_reduce_sum_
+
+        all_reduce_sum_([self.sign_sum, self.sign_count, self.n_images])
         rt = self.sign_sum / self.sign_count.clamp(min=1.0)
         self.rt.copy_(rt)
         step = torch.sign(rt - self.target) * self.n_images / (self.kimg * 1000.0)

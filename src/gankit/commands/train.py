@@ -12,7 +12,7 @@ CONFIG_FLAGS = ("model", "dataset", "data_root", "image_size", "channels", "step
                 "arch", "width", "z_dim", "g_loss", "n_critic", "critic_warmup", "lr_g", "lr_d", "seed", "device", "precision",
                 "sample_every", "checkpoint_every", "log_every",
                 "optim_g", "optim_d", "params", "label_smoothing", "instance_noise",
-                "diagnostics", "compile", "channels_last", "tensorboard", "ema", "r1", "r1_every", "stage_kimg",
+                "diagnostics", "compile", "channels_last", "sync_bn", "tensorboard", "ema", "r1", "r1_every", "stage_kimg",
                 "subset", "subset_seed", "diffaugment", "ada", "ada_target", "ada_kimg",
                 "eval_every", "eval_metrics", "eval_n")
 
@@ -75,6 +75,11 @@ def add_arguments(t) -> None:
                    help="torch.compile G and D (the first step pays the compile time, logged as compile_s)")
     t.add_argument("--channels-last", action="store_true", default=None,
                    help="channels_last (NHWC) memory format for the conv nets")
+    t.add_argument("--nproc", type=positive_int, metavar="N",
+                   help="train with N processes on this machine (re-runs itself under torchrun; --batch-size is "
+                        "the global batch, split over them; see docs/distributed.md)")
+    t.add_argument("--sync-bn", action="store_true", default=None,
+                   help="multi-process runs: batchnorm statistics over the global batch, not each process's slice")
     t.add_argument("--sample-every", type=positive_int, help="save a fixed-noise grid every N steps")
     t.add_argument("--checkpoint-every", type=positive_int)
     t.add_argument("--log-every", type=positive_int)
@@ -95,6 +100,11 @@ def add_arguments(t) -> None:
 
 def run(args) -> int:
     from ..api import train
+
+    if args.nproc is not None and args.nproc > 1:
+        from ..launch import relaunch
+
+        return relaunch(args.nproc, args.batch_size, args.argv)
 
     overrides = {k: getattr(args, k) for k in CONFIG_FLAGS}
     if overrides["params"] is not None:

@@ -37,6 +37,7 @@ class ImagePool(nn.Module):
         self.size = size
         self.register_buffer("images", torch.zeros(size, *shape))
         self.register_buffer("filled", torch.zeros((), dtype=torch.long))
+        self.rank_local_buffers = ("images", "filled")  # each process pools its own fakes (checkpointed per rank)
 
     @torch.no_grad()
     def query(self, fakes: torch.Tensor) -> torch.Tensor:

@@ -21,6 +21,8 @@ EVAL_SEED_OFFSET = 2_000_003
 
 
 class EvalCallback(Callback):
+    main_only = True  # rank 0 watches for every process (gankit.engine.Callback)
+
     def __init__(self, every: int, metrics: list[str], n: int, dataset: str, data_root: str | None, seed: int):
         self.every, self.metrics, self.n = every, metrics, n
         self.dataset, self.data_root, self.seed = dataset, data_root, seed

@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import torch
 
+from ..distributed import batch_std
+
 
 def _per_sample(shape_like: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
     """One U[0, 1) draw per sample, shaped to broadcast over the sample's other dimensions."""
@@ -35,7 +37,7 @@ def perturb_real(real: torch.Tensor, scale: float = 0.5, generator: torch.Genera
     """DRAGAN's points near the data: ``x + alpha * (scale * std(x) * U[0, 1))``, alpha per sample."""
     real = real.detach()
     noise = torch.rand(real.shape, device=real.device, dtype=real.dtype, generator=generator)
-    x_p = real + scale * real.std() * noise
+    x_p = real + scale * batch_std(real) * noise
     return real + _per_sample(real, generator) * (x_p - real)
 
 

@@ -17,6 +17,8 @@ from ..engine import Callback
 class SampleGrids(Callback):
     """The fixed-noise grid through the Sampler (EMA nets where the run keeps them)."""
 
+    main_only = True  # rank 0 watches for every process (gankit.engine.Callback)
+
     def __init__(self, every: int, reference=None):
         self.every, self.reference = every, reference
 
@@ -37,6 +39,8 @@ class SampleGrids(Callback):
 
 
 class RunPictures(Callback):
+    main_only = True  # rank 0 watches for every process (gankit.engine.Callback)
+
     def on_end(self, view) -> None:
         if not is_main_process():
             return

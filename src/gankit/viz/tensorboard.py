@@ -19,6 +19,8 @@ SKIP = {"step"}
 
 
 class TensorBoardLogger(Callback):
+    main_only = True  # rank 0 watches for every process (gankit.engine.Callback)
+
     def __init__(self, run_dir, sample_every: int, reference=None):
         from torch.utils.tensorboard import SummaryWriter
 
