@@ -4,8 +4,8 @@ Why gradients are all-reduced by hand rather than by DDP: a GAN step is several 
 each training some nets with the others frozen, some with a double backward (gradient penalties),
 some only every k-th step (lazy R1), and a D loss runs D twice (real, fake). DDP's autograd hooks
 assume one forward and one backward over a fixed set of parameters: frozen nets and lazy phases
-trip its unused-parameter check, ``create_graph`` backward is outside what its reducer supports,
-and its buffer broadcast at every forward rewrites batchnorm buffers in place between D's two
+trip its unused-parameter check, higher-order gradients are outside what its reducer supports
+(pytorch/pytorch#63929), and its buffer broadcast at every forward rewrites batchnorm buffers in place between D's two
 forwards (the "modified by an inplace operation" failure GAN users hit on current PyTorch). So,
 like stylegan2-ada and stylegan3, the nets stay plain modules and the Trainer makes one flat
 all-reduce of a phase's gradients after its backward, before its optimizer step

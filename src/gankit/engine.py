@@ -454,9 +454,11 @@ class Trainer:
         if bad:
             from .errors import DistributedError
 
-            raise DistributedError(f"the {self.world} processes disagree on {len(bad)} tensor(s) at step "
-                                   f"{self.step_count}, first {', '.join(bad[:3])} (a rank-dependent code path; "
-                                   "report it with the command that ran)")
+            error = DistributedError(f"the {self.world} processes disagree on {len(bad)} tensor(s) at step "
+                                     f"{self.step_count}, first {', '.join(bad[:3])} (a rank-dependent code path; "
+                                     "report it with the command that ran)")
+            error.collective = True  # every rank found the same names
+            raise error
 
     def save_checkpoint(self, keep_snapshot: bool) -> Path:
         """Collective in a multi-process run (every rank's state is gathered); rank 0 writes."""
