@@ -246,16 +246,13 @@ def _fit(trainer: Trainer, steps: int) -> None:
     """``trainer.fit``, with a lost or hung peer process reported in one line instead of gloo's traceback."""
     try:
         trainer.fit(steps)
-    except torch.distributed.DistError as e:
-        if distributed.world_size() == 1:
+    except RuntimeError as e:  # DistError, or gloo's plain RuntimeError for a timed-out or closed peer
+        text = str(e).strip()
+        peer = isinstance(e, torch.distributed.DistError) or any(w in text for w in ("Timed out", "Connection closed",
+                                                                                       "gloo"))
+        if distributed.world_size() == 1 or not peer:
             raise
-        first = str(e).strip().splitlines()[0][:200] if str(e).strip() else type(e).__name__
-        raise distributed_error(trainer, first) from None
-    except RuntimeError as e:  # gloo reports a timed-out or closed peer as a plain RuntimeError
-        text = str(e)
-        if distributed.world_size() == 1 or not any(w in text for w in ("Timed out", "Connection closed", "gloo")):
-            raise
-        raise distributed_error(trainer, text.strip().splitlines()[0][:200]) from None
+        raise distributed_error(trainer, text.splitlines()[0][:200] if text else type(e).__name__) from None
 
 
 def distributed_error(trainer: Trainer, detail: str):
@@ -321,7 +318,6 @@ def _resume(path: Path, quiet: bool, dataset: Dataset | None, overrides: dict, c
     if overrides.get("epochs") is None and overrides.get("steps") is None:
         raise GankitError("--resume needs the new total step count (pass --steps N, larger than the current step)")
     with distributed.process_group(resolve_device(cfg.device)) as device:
-        distributed.per_rank_batch(cfg.batch_size, distributed.world_size())
         precision = resolve_precision(run.runtime.get("precision", cfg.precision), device, run.spec.kind)
         torch.manual_seed(cfg.seed)
         game = build_game(cfg, run.spec)
