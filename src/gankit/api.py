@@ -114,6 +114,19 @@ class Run:
             raise GankitError(f"{self.config.model} draws samples rather than translating images (use Run.sample)")
         return sampler.translate(images, direction, batch_size)
 
+    def classify(self, images: torch.Tensor, probabilities: bool = False, batch_size: int = 512,
+                 device: str = "cpu") -> torch.Tensor:
+        """The class a semi-supervised run's D gives uint8 images (N, C, H, W) of the run's shape: a
+        LongTensor (N,), or with ``probabilities`` the (N, K) softmax over the classes."""
+        game = self.game.to(device)
+        if not hasattr(game, "class_logits"):
+            raise GankitError(f"{self.config.model}'s discriminator is not a classifier (train --model ssgan)")
+        if images.ndim != 4 or tuple(images.shape[1:]) != tuple(self.spec.shape):
+            raise GankitError(f"{self.path} classifies images of shape {tuple(self.spec.shape)}, not "
+                              f"{tuple(images.shape[1:])} (resize them, e.g. with gankit classify)")
+        logits = game.class_logits(images, batch_size)
+        return logits.softmax(1) if probabilities else logits.argmax(1)
+
     def metrics(self) -> list[dict]:
         """The records of ``metrics.jsonl``, oldest first (a half-written last line is skipped)."""
         from .viz.runfiles import read_metrics
@@ -212,6 +225,8 @@ def train(config: TrainConfig | dict | str | Path | None = None, *, out: str | P
         runtime = {"device": str(device), "precision": precision.name, "precision_reason": precision.reason,
                    "torch": str(torch.__version__), "gankit": __version__, "python": platform.python_version(),
                    "dataset_size": len(dataset), **_world_runtime(cfg, device)}
+        if hasattr(dataset, "record"):  # the labelled split of a semi-supervised run
+            runtime["labels"] = dataset.record()
         if is_main_process():
             _write_config(out, cfg, dataset.spec, runtime)
         callbacks = build_callbacks(cfg, out, dataset) + list(callbacks or [])
@@ -271,6 +286,12 @@ def training_data(cfg: TrainConfig, data: Dataset | None = None) -> Dataset:
                                                         cfg.channels)
     if data is None and hasattr(dataset, "preview"):  # translation: its grids show fixed test images
         dataset.preview = test_preview(cfg)
+    if cfg.labels_per_class:
+        from .data.semi_supervised import SemiSupervisedDataset
+
+        if cfg.subset is not None:
+            raise GankitError("--subset and --labels-per-class both choose training images (use one of them)")
+        return SemiSupervisedDataset(dataset, cfg.labels_per_class, cfg.label_seed)
     if cfg.subset is None:
         return dataset
     if cfg.subset > len(dataset):

@@ -30,6 +30,8 @@ class TrainConfig:
     # a fixed, seeded subset of the training split (the small-data protocol of DiffAugment / ADA); None = all
     subset: int | None = None
     subset_seed: int = 0
+    labels_per_class: int | None = None  # semi-supervised: keep the labels of N training images per class
+    label_seed: int = 0                  # which N --labels-per-class keeps (data/semi_supervised.py)
     # how long: ``steps`` counts generator updates; ``epochs`` (if given) sets steps from the data size
     steps: int | None = None
     epochs: float | None = None
@@ -90,7 +92,7 @@ class TrainConfig:
         """Raise a one-line :class:`GankitError` for any value that cannot work."""
         positive = ["batch_size", "sample_every", "checkpoint_every", "log_every", "grid_size"]
         positive += [n for n in ("steps", "image_size", "width", "z_dim", "n_critic", "eval_every", "eval_n", "r1_every",
-                                   "subset")
+                                   "subset", "labels_per_class")
                      if getattr(self, n) is not None]
         for name in positive:
             value = getattr(self, name)
@@ -132,8 +134,10 @@ class TrainConfig:
             for key, value in self.params.items():
                 if isinstance(value, bool) or not isinstance(value, (int, float, str)):
                     raise GankitError(f"param {key} must be a number or a word, not {value!r} (e.g. --param {key}=0.5)")
-        if isinstance(self.subset_seed, bool) or not isinstance(self.subset_seed, int):
-            raise GankitError(f"subset-seed must be an integer, not {self.subset_seed!r}")
+        for name in ("subset_seed", "label_seed"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise GankitError(f"{name.replace('_', '-')} must be an integer, not {value!r}")
         if not (isinstance(self.ada_target, (int, float)) and 0 < self.ada_target < 1):
             raise GankitError(f"ada-target is the wanted E[sign D(real)], in (0, 1), not {self.ada_target!r} (ADA: 0.6)")
         if not (isinstance(self.ada_kimg, (int, float)) and self.ada_kimg > 0):

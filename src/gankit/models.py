@@ -57,6 +57,8 @@ class ModelInfo:
     params: dict = field(default_factory=dict)
     #: True for the image-to-image families (no z; they train on two domains)
     translation: bool = False
+    #: True where D learns classes from a few labels (--labels-per-class)
+    semi_supervised: bool = False
 
 
 @dataclass(frozen=True)
@@ -85,11 +87,13 @@ POINT_DEFAULTS = dict(arch="mlp", z_dim=2, lr_g=1e-3, lr_d=1e-3)  # measured on 
 
 def register(name: str, summary: str, paper: str, loss: str, conditional: bool = False,
              point_defaults: dict | None = None, hyper: str = "", bce: bool = False, params: dict | None = None,
-             d_probability: bool | None = None, translation: bool = False, **defaults):
+             d_probability: bool | None = None, translation: bool = False, semi_supervised: bool = False,
+             **defaults):
     def wrap(fn):
         MODELS[name] = ModelInfo(name, summary, paper, loss, fn, {**BASE_DEFAULTS, **defaults},
                                  {**POINT_DEFAULTS, **(point_defaults or {})}, conditional, hyper, bce,
-                                 bce if d_probability is None else d_probability, dict(params or {}), translation)
+                                 bce if d_probability is None else d_probability, dict(params or {}), translation,
+                                 semi_supervised)
         return fn
     return wrap
 
@@ -116,6 +120,10 @@ def resolve(cfg: TrainConfig, spec: DataSpec) -> TrainConfig:
         growing = ", ".join(m.name for m in MODELS.values() if "stage_kimg" in m.defaults)
         raise GankitError(f"--stage-kimg schedules progressive growing, which {info.name} does not do "
                           f"(use it with {growing})")
+    if values.get("labels_per_class") and not info.semi_supervised:
+        which = ", ".join(m.name for m in MODELS.values() if m.semi_supervised)
+        raise GankitError(f"--labels-per-class hides labels for semi-supervised learning, which {info.name} does not "
+                          f"do (use it with {which})")
     values["params"] = _params(info, values.get("params"), spec, values)
     resolved = TrainConfig(**values)
     if resolved.g_loss not in G_LOSSES:
@@ -737,3 +745,42 @@ def srgan(spec: DataSpec, cfg: TrainConfig) -> Game:
     content = content_network(p["content_net"], content_classifier(spec))
     return SuperResolutionGame(G, D, spec, *_optims(cfg), content, adversarial=p["adversarial"],
                                pretrain_steps=p["pretrain_steps"])
+
+
+# --------------------------------------------------------------------------------------------
+# Semi-supervised (games/semi_supervised.py)
+# --------------------------------------------------------------------------------------------
+
+@register(
+    "ssgan",
+    summary="semi-supervised GAN: D is a K-class classifier (the fake class a logit fixed at 0) trained on a few "
+            "labelled and many unlabelled images; G by feature matching",
+    paper="Salimans, Goodfellow, Zaremba, Cheung, Radford & Chen 2016, Improved Techniques for Training GANs",
+    loss="D: CE(D(x_lab), y) + w/2 [-lse D(x) + softplus(lse D(x)) + softplus(lse D(G(z)))], lse = log-sum-exp "
+         "of the K logits; G: ||mean f(x) - mean f(G(z))||^2, f = D's last hidden layer (feature matching)",
+    hyper="needs --labels-per-class N (a seeded labelled subset; every other training image unlabelled); the paper's "
+          "MNIST nets: D 1000-500-250-250-250-K weight-normalized with Gaussian noise (0.3 on the input in [0, 1] "
+          "units, 0.5 hidden), G 500-500 softplus + batchnorm; Adam 3e-3 beta1 0.5 for both (the paper's batch "
+          "is 100); --param unsupervised=0 is the supervised-only baseline (same D, labelled images only, no G); "
+          "classify with Run.classify / gankit classify",
+    params=dict(unsupervised=1.0), semi_supervised=True,
+    arch="ssgan", z_dim=100, lr_g=3e-3, lr_d=3e-3, betas_g=[0.5, 0.999], betas_d=[0.5, 0.999],
+    point_defaults={"arch": "ssgan"},
+)
+def ssgan(spec: DataSpec, cfg: TrainConfig) -> Game:
+    from .games.semi_supervised import SemiSupervisedGame
+    from .nets.ssgan import ClassifierDiscriminator, SemiSupervisedGenerator
+
+    if cfg.arch != "ssgan":
+        raise GankitError(f"ssgan has its own nets (drop --arch {cfg.arch})")
+    if spec.kind != "image" or spec.num_classes < 2:
+        raise GankitError(f"ssgan classifies images into classes, and {spec.name} has none (use e.g. fashion-mnist)")
+    if not cfg.labels_per_class:
+        raise GankitError("ssgan learns from a few labelled images: pass --labels-per-class N (e.g. 10 or 100)")
+    if cfg.params["unsupervised"] < 0:
+        raise GankitError(f"param unsupervised is a loss weight >= 0 (0: the supervised-only baseline), "
+                          f"not {cfg.params['unsupervised']}")
+    G = SemiSupervisedGenerator(cfg.z_dim, spec.shape)
+    D = ClassifierDiscriminator(spec.shape, spec.num_classes)
+    return SemiSupervisedGame(G, D, Latent(cfg.z_dim), spec, *_optims(cfg), unsupervised=cfg.params["unsupervised"])
+

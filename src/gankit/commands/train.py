@@ -13,7 +13,7 @@ CONFIG_FLAGS = ("model", "dataset", "data_root", "image_size", "channels", "step
                 "sample_every", "checkpoint_every", "log_every",
                 "optim_g", "optim_d", "params", "label_smoothing", "instance_noise",
                 "diagnostics", "compile", "channels_last", "sync_bn", "tensorboard", "ema", "r1", "r1_every", "stage_kimg",
-                "subset", "subset_seed", "diffaugment", "ada", "ada_target", "ada_kimg",
+                "subset", "subset_seed", "labels_per_class", "label_seed", "diffaugment", "ada", "ada_target", "ada_kimg",
                 "eval_every", "eval_metrics", "eval_n")
 
 
@@ -26,6 +26,10 @@ def add_arguments(t) -> None:
     t.add_argument("--subset", type=positive_int, metavar="N",
                    help="train on a fixed, seeded subset of N training images (small-data runs; recorded in config.yaml)")
     t.add_argument("--subset-seed", type=int, help="which subset --subset takes (default 0)")
+    t.add_argument("--labels-per-class", type=positive_int, metavar="N",
+                   help="semi-supervised (ssgan): keep the labels of a seeded N training images per class and hide "
+                        "the rest (recorded in config.yaml)")
+    t.add_argument("--label-seed", type=int, help="which N images --labels-per-class keeps (default 0)")
     t.add_argument("--steps", type=positive_int, help="generator updates in total (default 2000)")
     t.add_argument("--epochs", type=positive_float, help="passes over the data (sets --steps)")
     t.add_argument("--batch-size", type=positive_int)

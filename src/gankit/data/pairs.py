@@ -82,7 +82,7 @@ class TranslationDataset:
         return PairSampler(self, batch_size, device, seed, rank, world_size)
 
 
-class _Order:
+class EpochOrder:
     """A seeded run of epochs over ``n`` indices, checkpointable (the plain BatchSampler's scheme)."""
 
     def __init__(self, n: int, seed: int):
@@ -127,9 +127,9 @@ class PairSampler:
         self.rank, self.world_size = rank, world_size
         self.a, self.b = dataset.a.to(device), dataset.b.to(device)
         self.device = device
-        self.orders = {"a": _Order(len(dataset.a), seed)}
+        self.orders = {"a": EpochOrder(len(dataset.a), seed)}
         if not dataset.paired:
-            self.orders["b"] = _Order(len(dataset.b), seed + 1)
+            self.orders["b"] = EpochOrder(len(dataset.b), seed + 1)
 
     @property
     def global_batch(self) -> int:
