@@ -93,17 +93,26 @@ class Run:
         return self.game.latent
 
     def sample(self, n: int, seed: int | None = None, labels: torch.Tensor | int | None = None,
-               batch_size: int = 500, device: str = "cpu", ema: bool = True, **opts) -> torch.Tensor:
+               batch_size: int = 500, device: str = "cpu", ema: bool = True, text: str | list[str] | None = None,
+               **opts) -> torch.Tensor:
         """``n`` samples: uint8 (N, C, H, W) images, or float (N, dim) points.
 
         ``seed`` makes the draw reproducible; ``labels`` (one class or one per sample) conditions
         a class-conditional model (without them its samples cycle through the classes);
-        unconditional models ignore labels. ``opts`` go to the Sampler (e.g. ``truncation=0.7``).
+        unconditional models ignore labels. ``text`` (one caption for all, or one per sample) is what
+        a text2image run draws. ``opts`` go to the Sampler (e.g. ``truncation=0.7``).
         """
         sampler = self.sampler(ema=ema, device=device)
         if labels is not None and not sampler.conditional:
             labels = None
-        return sampler.generate(sampler.fixed_inputs(n, seed, labels), batch_size=batch_size, **opts)
+        if text is None:
+            return sampler.generate(sampler.fixed_inputs(n, seed, labels), batch_size=batch_size, **opts)
+        if not hasattr(sampler, "captions"):
+            raise GankitError(f"{self.config.model} is not conditioned on text (train --model text2image)")
+        texts = [text] if isinstance(text, str) else list(text)
+        if len(texts) not in (1, n):
+            raise GankitError(f"{len(texts)} captions for {n} samples (give one caption, or one per sample)")
+        return sampler.generate(sampler.fixed_inputs(n, seed, labels, texts=texts), batch_size=batch_size, **opts)
 
     def translate(self, images: torch.Tensor, direction: str = "AtoB", batch_size: int = 256,
                   device: str = "cpu") -> torch.Tensor:

@@ -784,3 +784,65 @@ def ssgan(spec: DataSpec, cfg: TrainConfig) -> Game:
     D = ClassifierDiscriminator(spec.shape, spec.num_classes)
     return SemiSupervisedGame(G, D, Latent(cfg.z_dim), spec, *_optims(cfg), unsupervised=cfg.params["unsupervised"])
 
+
+# --------------------------------------------------------------------------------------------
+# Text-to-image (games/text2image.py)
+# --------------------------------------------------------------------------------------------
+
+@register(
+    "text2image",
+    summary="text-to-image: G draws a caption (GAN-INT-CLS's matching-aware D, StackGAN's conditioning "
+            "augmentation, optional stage II with --stages 2)",
+    paper="Reed, Akata, Yan, Logeswaran, Schiele & Lee 2016, Generative Adversarial Text to Image Synthesis; "
+          "Zhang, Xu, Li, Zhang, Wang, Huang & Metaxas 2017, StackGAN",
+    loss="D (and the caption encoder E): BCE(D(x, e), 1) + 1/2 [BCE(D(x, e_wrong), 0) + BCE(D(G(z, e), e), 0)]; "
+         "G: BCE(D(G(z, e), e), 1) + kl * KL(N(mu, sigma^2) || N(0, I)) of conditioning augmentation",
+    hyper="needs a captioned dataset (fashion-captions, emoji-captions); a word-level biGRU encoder learned from "
+          "D's matching loss (no pretrained text model); Adam 5e-4 beta1 0.5 (StackGAN's 2e-4 learns slower in "
+          "short CPU runs: docs/text-to-image.md); spectral norm in D; "
+          "--stages 2: stage I at half size, stage II refines it (image size divisible by 8, e.g. --image-size 64); "
+          "--param attributes=0 is the class-conditional baseline (captions cut to the class); "
+          "sample with gankit sample RUN --text '...'",
+    conditional=True, params=dict(kl=1.0, stages=1, attributes=1, ngf=12, ndf=16),
+    arch="text2image", z_dim=100, lr_g=5e-4, lr_d=5e-4, betas_g=[0.5, 0.999], betas_d=[0.5, 0.999],
+    point_defaults={"arch": "text2image"},
+)
+def text2image(spec: DataSpec, cfg: TrainConfig) -> Game:
+    from .data.captions import Vocabulary, class_caption
+    from .games.text2image import TextConditionedGenerator, TextToImageGame
+    from .nets.text2image import (ConditioningAugmentation, MatchingDiscriminator, Stage1Generator,
+                                  Stage2Discriminator, Stage2Generator, TextEncoder)
+
+    if cfg.arch != "text2image":
+        raise GankitError(f"text2image has its own nets (drop --arch {cfg.arch})")
+    if "vocab" not in spec.extra:
+        raise GankitError(f"text2image draws captions, and {spec.name} has none (use fashion-captions or "
+                          "emoji-captions)")
+    p = cfg.params
+    stages, size = int(p["stages"]), spec.image_size
+    if stages not in (1, 2) or stages != p["stages"]:
+        raise GankitError(f"--stages is 1 or 2 (StackGAN's two stages), not {p['stages']}")
+    if stages == 2 and size % 8:
+        raise GankitError(f"--stages 2 draws at half of {size} px first and needs a size divisible by 8 "
+                          "(pass --image-size 64)")
+    if p["kl"] < 0 or p["attributes"] not in (0, 1):
+        raise GankitError(f"param kl is a weight >= 0 (not {p['kl']}) and attributes 0 or 1 (not {p['attributes']})")
+    for name in ("ngf", "ndf"):
+        if p[name] != int(p[name]) or p[name] < 1:
+            raise GankitError(f"param {name} is a positive whole number of channels, not {p[name]}")
+    vocab = Vocabulary.from_list(spec.extra["vocab"], spec.extra["max_len"])
+    class_tokens = vocab.encode_all([class_caption(spec, k) for k in range(spec.num_classes)])
+    first = (spec.channels, size // stages, size // stages)
+    try:
+        E = TextEncoder(len(vocab), vocab.max_len)
+        G = TextConditionedGenerator(ConditioningAugmentation(E.out_dim), Stage1Generator(cfg.z_dim, 64, first,
+                                                                                           int(p["ngf"])))
+        D = MatchingDiscriminator(first, E.out_dim, ndf=int(p["ndf"]))
+        G2 = D2 = None
+        if stages == 2:
+            G2 = TextConditionedGenerator(ConditioningAugmentation(E.out_dim), Stage2Generator(first, 64, size))
+            D2 = Stage2Discriminator(tuple(spec.shape), E.out_dim)
+    except ValueError as e:
+        raise GankitError(f"{e} (pass --image-size 32 or 64)") from None
+    return TextToImageGame(E, G, D, Latent(cfg.z_dim), spec, class_tokens, *_optims(cfg), kl=p["kl"],
+                           attributes=bool(p["attributes"]), G2=G2, D2=D2)

@@ -15,6 +15,8 @@ def add_arguments(s) -> None:
     s.add_argument("--out", required=True, help="grid.png (picture) or samples.npy (uint8 array)")
     s.add_argument("--seed", type=int, default=None)
     s.add_argument("--class", dest="label", type=int, default=None, help="class to sample (conditional models)")
+    s.add_argument("--text", action="append", metavar="CAPTION", default=None,
+                   help="text2image: the caption to draw (repeatable: one row of --n // K images per caption)")
     s.add_argument("--sweep", metavar="CODE", default=None,
                    help="InfoGAN: vary one code along each row, others fixed: cat, c1 or c2 (grid of --n // 10 rows)")
     s.add_argument("--truncation", type=float, metavar="PSI", default=None,
@@ -49,7 +51,9 @@ def run(args) -> int:
     if args.truncation_cutoff is not None:
         opts["truncation_cutoff"] = args.truncation_cutoff
     nrow = None
-    if args.sweep is not None:
+    if args.text is not None:
+        samples, nrow = _captions(result, sampler, args, opts)
+    elif args.sweep is not None:
         samples, nrow = _sweep(result, sampler, args, opts)
     elif sampler.conditional and args.label is None:
         # one row per class (class-sorted rows in an .npy too)
@@ -84,3 +88,15 @@ def _sweep(result, sampler, args, opts):
     z = code_sweep(latent, args.sweep, rows=max(1, args.n // 10), cols=10, generator=gen)
     cols = latent.n_cat if args.sweep == "cat" else 10
     return sampler.generate({"z": z, "y": None}, **opts), cols
+
+
+def _captions(result, sampler, args, opts):
+    """``--n`` images of the ``--text`` captions, one row per caption (``--n`` split evenly)."""
+    if not hasattr(sampler, "captions"):
+        raise GankitError(f"--text needs a text-to-image model (text2image); {result.config.model} draws no captions")
+    if args.label is not None or args.sweep is not None:
+        raise GankitError("--text says what to draw: drop --class / --sweep")
+    per_row = max(1, args.n // len(args.text))
+    texts = [t for t in args.text for _ in range(per_row)]
+    inputs = sampler.fixed_inputs(len(texts), args.seed, texts=texts)
+    return sampler.generate(inputs, **opts), per_row

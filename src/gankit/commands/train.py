@@ -61,6 +61,8 @@ def add_arguments(t) -> None:
                         "(the paper's; torchvision's weights must be on disk) or pixels (mse)")
     t.add_argument("--pretrain-steps", type=int, metavar="N",
                    help="srgan: MSE-only steps of G first (the SRResNet warm start; default half of --steps)")
+    t.add_argument("--stages", type=positive_int, metavar="N",
+                   help="text2image: 1 (default) or 2, StackGAN's second stage refining a half-size draft to full size")
     t.add_argument("--label-smoothing", type=positive_float,
                    help="one-sided label smoothing: D's target for real data (e.g. 0.9; BCE models)")
     t.add_argument("--instance-noise", type=positive_float, help="std of Gaussian noise added to D's inputs")
@@ -113,7 +115,7 @@ def run(args) -> int:
     overrides = {k: getattr(args, k) for k in CONFIG_FLAGS}
     if overrides["params"] is not None:
         overrides["params"] = dict(overrides["params"])
-    for flag in ("content_net", "pretrain_steps"):  # srgan's params, with flags of their own as the paper names them
+    for flag in ("content_net", "pretrain_steps", "stages"):  # srgan's and text2image's params, with flags of their own as the paper names them
         if getattr(args, flag) is not None:
             overrides["params"] = {**(overrides["params"] or {}), flag: getattr(args, flag)}
     if args.resume:

