@@ -161,7 +161,15 @@ class BatchSampler:
         """The next batch as ``{"x": images scaled for the nets, "y": labels}`` ("y" only for labelled
         data), of ``batch_size`` images per rank (default: the sampler's). Drops the last partial
         batch of an epoch."""
-        size = batch_size or self.batch_size
+        idx = self.take(batch_size or self.batch_size)
+        batch = {"x": to_model_space(self.data.index_select(0, idx), self.dataset.spec)}
+        if self.labels is not None:
+            batch["y"] = self.labels.index_select(0, idx)
+        return batch
+
+    def take(self, size: int) -> torch.Tensor:
+        """This rank's indices of the next global batch (on the device), starting a new seeded epoch
+        when the current one cannot fill it: what every sampler built on this one gathers from."""
         if size * self.world_size > len(self.dataset):
             from ..errors import GankitError
 
@@ -171,12 +179,8 @@ class BatchSampler:
             self.position = 0
             self._order = torch.randperm(len(self.dataset), generator=self.generator)
         start = self.position + self.rank * size
-        idx = self._order[start : start + size].to(self.device)
         self.position += size * self.world_size
-        batch = {"x": to_model_space(self.data.index_select(0, idx), self.dataset.spec)}
-        if self.labels is not None:
-            batch["y"] = self.labels.index_select(0, idx)
-        return batch
+        return self._order[start : start + size].to(self.device)
 
     def state_dict(self) -> dict:
         return {

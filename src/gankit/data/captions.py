@@ -343,16 +343,7 @@ class CaptionSampler(BatchSampler):
 
     def next(self, batch_size: int | None = None) -> dict[str, torch.Tensor]:
         """``{"x": images in [-1, 1], "y": classes, "text": (B, max_len) token ids}``."""
-        size = batch_size or self.batch_size
-        if size * self.world_size > len(self.dataset):
-            raise GankitError(f"a batch of {size} is more than the {len(self.dataset)} samples (lower the batch size)")
-        if self.position + size * self.world_size > len(self._order):  # BatchSampler.next's epoch rule
-            self.epoch += 1
-            self.position = 0
-            self._order = torch.randperm(len(self.dataset), generator=self.generator)
-        start = self.position + self.rank * size
-        idx = self._order[start:start + size].to(self.device)
-        self.position += size * self.world_size
+        idx = self.take(batch_size or self.batch_size)
         return {"x": to_model_space(self.data.index_select(0, idx), self.dataset.spec),
                 "y": self.labels.index_select(0, idx), "text": self.tokens.index_select(0, idx)}
 
