@@ -71,6 +71,14 @@ def test_sample_text_cli_draws_one_row_per_caption(trained, capsys, tmp_path):
     assert not torch.equal(api, torch.from_numpy(images[4:]).unsqueeze(1))
 
 
+def test_gankit_eval_scores_a_caption_run_with_its_images_classifier(trained, capsys):
+    # fashion-captions adds captions to Fashion-MNIST's images: the shipped Fashion-MNIST classifier scores it
+    # (before: "no domain classifier for 'fashion-captions'"); cond is the class accuracy of class captions
+    rc, stdout, err = run_cli(capsys, ["eval", str(trained.path), "--n", "500", "--metrics", "fid,cond", "--json"])
+    assert rc == 0, err
+    assert "classifier-fashion-mnist" in stdout and '"cond"' in stdout
+
+
 def test_sample_text_errors(trained, capsys, tmp_path):
     out = str(tmp_path / "x.png")
     assert_one_line_error(capsys, ["sample", str(trained.path), "--text", "a purple ankle boot", "--out", out],

@@ -23,6 +23,10 @@ from .classifier import DomainClassifier
 
 PACKAGE_WEIGHTS = Path(__file__).resolve().parent.parent / "weights"
 
+#: datasets made from another one's images keep its classes, so they are scored by its classifier
+#: (the captioned sets add text, not new images: the same number then means the same thing)
+CLASSIFIER_OF = {"fashion-captions": "fashion-mnist", "emoji-captions": "emoji"}
+
 
 def cache_home() -> Path:
     return Path(os.environ.get("GANKIT_HOME") or Path.home() / ".cache" / "gankit")
@@ -40,6 +44,7 @@ def find_classifier(dataset: str, path: str | Path | None = None) -> Path:
         if not p.is_file():
             raise GankitError(f"classifier weights {p} not found (check the path)")
         return p
+    dataset = CLASSIFIER_OF.get(dataset, dataset)
     for p in (PACKAGE_WEIGHTS / user_weights_path(dataset).name, user_weights_path(dataset)):
         if p.is_file():
             return p
