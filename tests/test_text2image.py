@@ -2,14 +2,16 @@
 the CLI and the API draw a caption, bad inputs get their one line. Thresholds from measured runs
 (seed 0, one thread, fp32, the settings below; figures in each test's comment)."""
 
+from types import SimpleNamespace
+
 import numpy as np
 import pytest
 import torch
 
 import gankit
-from gankit.caption_eval import evaluate_captions
+from gankit.caption_eval import evaluate_captions, evaluate_emoji_captions
 from gankit.data.base import to_model_space
-from gankit.data.captions import load_fashion_captions
+from gankit.data.captions import load_emoji_captions, load_fashion_captions
 from gankit.models import build_game
 from test_cli_errors import assert_one_line_error, run_cli
 
@@ -116,6 +118,34 @@ def test_two_stages_train_and_draw_at_full_size(tmp_path):
     assert {"d_loss", "g_loss", "d2_loss", "g2_loss", "kl", "kl2"} <= logged
     draft = run.game.nets["G"].net.out_shape
     assert draft == (1, 16, 16)
+
+
+class _RealEmojiSampler:
+    """Draws each caption as the real emoji that has it: the evaluator's ceiling."""
+    attributes = True
+
+    def __init__(self):
+        self.by_tokens = {}
+        for split in ("train", "test"):
+            ds = load_emoji_captions(split, 32)
+            self.by_tokens.update({tuple(t.tolist()): x for t, x in zip(ds.tokens, ds.data)})
+
+    def fixed_inputs(self, n, seed=None, labels=None):
+        return {"z": torch.zeros(n, 1), "y": labels}
+
+    def generate(self, inputs):
+        return torch.stack([self.by_tokens[tuple(t.tolist())] for t in inputs["text"]])
+
+
+def test_emoji_caption_eval_scores_real_emoji_at_the_classifiers_accuracy():
+    # drawings that are the captions' own emoji score the shipped classifier's test accuracy (0.8493, its sidecar):
+    # captions, images and groups line up; a fashion run gets its one line
+    spec = load_emoji_captions("train", 32).spec
+    scores = evaluate_emoji_captions(SimpleNamespace(spec=spec), sampler=_RealEmojiSampler())
+    assert (scores["train"]["n"], scores["test"]["n"]) == (3290, 365)
+    assert abs(scores["test"]["group_acc"] - 0.8493) < 1e-3 and scores["train"]["group_acc"] > 0.85
+    with pytest.raises(gankit.GankitError, match="is not emoji-captions"):
+        evaluate_emoji_captions(SimpleNamespace(spec=load_fashion_captions("test").spec))
 
 
 def test_resume_continues_exactly(tmp_path):
