@@ -79,17 +79,19 @@ def main(argv=None) -> int:
     if args.report:
         return report(out)
     torch.set_num_threads(1)
-    name = f"{args.kind}{args.image_size}"
     if args.run:
-        run, seconds = api.load_run(args.run), None
+        run = api.load_run(args.run)
+        seconds = round(max((r["wall_time"] for r in run.metrics() if "wall_time" in r), default=0)) or None
     else:
         start = time.perf_counter()
         run = api.train(model="text2image", dataset="emoji-captions", image_size=args.image_size, steps=args.steps,
                         batch_size=64, seed=args.seed, precision=args.precision,
                         params={"attributes": int(args.kind == "text"), "stages": args.stages,
                                 "ngf": args.width, "ndf": args.width},
-                        sample_every=10**9, checkpoint_every=10**9, out=out / name, overwrite=True, quiet=True)
+                        sample_every=10**9, checkpoint_every=10**9, out=out / f"{args.kind}{args.image_size}",
+                        overwrite=True, quiet=True)
         seconds = round(time.perf_counter() - start)
+    name = f"{args.kind}{run.spec.image_size}"
     scores = evaluate_emoji_captions(run)
     torch.manual_seed(run.config.seed)  # the weights the run started from
     scores["untrained"] = evaluate_emoji_captions(run, sampler=build_game(run.config, run.spec).sampler())
@@ -112,7 +114,7 @@ def report(out: Path) -> int:
         u = r["untrained"]
         print(f"| {r['kind']} | {r['size']} ({r['stages']}) | {r['width']} | {r['steps']} | {r['train']['group_acc']:.3f} "
               f"| {r['test']['group_acc']:.3f} | {r['all']['fid']:.1f} | {u['test']['group_acc']:.3f}, "
-              f"{u['all']['fid']:.0f} | {r['train_s'] or '(CLI)'} |")
+              f"{u['all']['fid']:.0f} | {r['train_s']} |")
     return 0
 
 
