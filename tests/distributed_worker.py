@@ -173,6 +173,9 @@ def main(argv: list[str]) -> int:
                 if kwargs["dataset"] == "fashion-mnist":
                     kwargs["data"] = small_fashion()
                 gankit.train(out=f"{out}/{name}", quiet=True, **kwargs)
+            if torch.distributed.is_initialized():  # the caller that made the group ends it (gloo aborts at
+                torch.distributed.barrier()         # exit otherwise: exit -6, "terminate called ...")
+                torch.distributed.destroy_process_group()
         else:
             raise SystemExit(f"unknown mode {mode}")
     except GankitError as e:
