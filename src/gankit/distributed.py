@@ -109,26 +109,18 @@ def process_group(device: torch.device):
     try:
         yield device
     except BaseException as e:
-        teardown(created, clean=getattr(e, "collective", False), failing=True)
+        teardown(created, clean=getattr(e, "collective", False))
         raise
     teardown(created)
 
 
-def teardown(created: bool, clean: bool = True, failing: bool = False) -> None:
+def teardown(created: bool, clean: bool = True) -> None:
     """Leave the group this process created. After a clean end the ranks first meet at a barrier, so no
-    rank tears down the store (rank 0 hosts it) while another still talks to it. The group is destroyed
-    even when that barrier fails: a process that exits with gloo's group alive can abort in interpreter
-    shutdown ("terminate called without an active exception", exit -6) instead of giving its exit code.
-    While an error is ``failing`` out, a failed barrier is not raised over it (that error is the news)."""
+    rank tears down the store (rank 0 hosts it) while another still talks to it."""
     if created and dist.is_initialized():
-        try:
-            if clean:
-                dist.barrier()
-        except RuntimeError:
-            if not failing:
-                raise
-        finally:
-            dist.destroy_process_group()
+        if clean:
+            dist.barrier()
+        dist.destroy_process_group()
 
 
 def rank_seed(seed: int, rank_: int) -> int:
