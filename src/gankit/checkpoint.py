@@ -20,24 +20,19 @@ from pathlib import Path
 import torch
 
 from .errors import GankitError
+from .safe_write import atomic_output
 
 FORMAT = "gankit-checkpoint-2"
 FORMAT_1 = "gankit-checkpoint-1"
 
 
 def save_atomic(state: dict, path: str | Path) -> None:
+    """``torch.save`` through a per-process temporary file and one rename (:mod:`gankit.safe_write`);
+    a full disk is the one-line error and the previous checkpoint stays whole."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    try:
+    with atomic_output(path, root=path.parent.parent) as tmp:
         with open(tmp, "wb") as f:
             torch.save(state, f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
     _fsync_dir(path.parent)
 
 

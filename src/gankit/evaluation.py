@@ -15,6 +15,7 @@ from pathlib import Path
 import torch
 
 from .metrics.evaluate import evaluate_samples, parse_metrics
+from .safe_write import write_text
 
 
 def draw_samples(run, n: int, seed: int = 0, ema: bool = True, truncation: float | None = None,
@@ -64,7 +65,7 @@ def evaluate(run, metrics: str | list[str] | None = None, n: int = 10000, seed: 
     if truncation is not None:
         result["info"].update({"truncation": truncation, "truncation_method": truncation_method})
     if write:
-        (Path(run.path) / "eval.json").write_text(json.dumps(result, indent=2) + "\n")
+        write_text(Path(run.path) / "eval.json", json.dumps(result, indent=2) + "\n", root=run.path)
     return result
 
 

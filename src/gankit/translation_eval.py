@@ -26,6 +26,7 @@ from pathlib import Path
 import torch
 
 from .errors import GankitError
+from .safe_write import write_text
 
 #: the shipped domain classifier that knows each side of the built-in tasks (None: no classifier)
 TASK_CLASSIFIERS = {
@@ -158,7 +159,7 @@ def evaluate_translation(run, n: int | None = None, split: str = "test", write: 
     result = {"metrics": metrics, "baseline": baseline, "info": info,
               "seconds": {"total": round(time.perf_counter() - t0, 3)}}
     if write:
-        (Path(run.path) / "eval.json").write_text(json.dumps(result, indent=2) + "\n")
+        write_text(Path(run.path) / "eval.json", json.dumps(result, indent=2) + "\n", root=run.path)
     return result
 
 

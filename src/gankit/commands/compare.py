@@ -6,6 +6,7 @@ Numbers come from each run's eval.json (write it with gankit eval RUN, or pass -
 from pathlib import Path
 
 from ..errors import GankitError
+from ..safe_write import write_text
 from .argtypes import positive_int
 
 NAME = "compare"
@@ -37,8 +38,7 @@ def run(args) -> int:
         out = Path(args.csv)
         if out.is_dir():
             raise GankitError(f"--csv {out} is a folder (give a file name)")
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(to_csv(rows))
+        write_text(out, to_csv(rows))
         print(f"wrote {out}")
     if args.html:
         from ..viz.report import write_compare_html

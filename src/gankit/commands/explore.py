@@ -8,6 +8,7 @@ With no picture chosen, it draws every picture the model supports."""
 from pathlib import Path
 
 from .argtypes import positive_int
+from ..safe_write import check_no_symlink, write_text
 
 NAME = "explore"
 HELP = "latent space: interpolation, random walk, class rows, code sweeps, truncation, arithmetic, style mixing"
@@ -63,6 +64,7 @@ def run(args) -> int:
     ex = LatentExplorer(result, args.truncation, args.truncation_method, ema=args.ema, cutoff=args.truncation_cutoff,
                         space=args.space)
     out = Path(args.out) if args.out else result.path / "explore"
+    check_no_symlink(out, result.path if result.path.resolve() in out.resolve().parents else None)
     chosen = (args.interpolate or args.walk or args.classes or args.codes or args.arithmetic or args.truncation_sweep
               or args.style_mix)
     if args.cutoff is not None and not args.style_mix:
@@ -145,8 +147,8 @@ def _sweep(run, args, out: Path) -> list[Path]:
     rows = truncation_sweep(run, psis, method=args.truncation_method, n=args.sweep_n, ema=args.ema)
     out.mkdir(parents=True, exist_ok=True)
     table = out / "truncation_sweep.json"
-    table.write_text(json.dumps({"method": args.truncation_method, "n": args.sweep_n, "ema": args.ema,
-                                 "rows": rows}, indent=2) + "\n")
+    write_text(table, json.dumps({"method": args.truncation_method, "n": args.sweep_n, "ema": args.ema,
+                                  "rows": rows}, indent=2) + "\n")
     for r in rows:
         extra = f"  class accuracy {r['class_accuracy']:.3f}" if "class_accuracy" in r else ""
         psi = "none" if r["psi"] is None else f"{r['psi']:.1f}"

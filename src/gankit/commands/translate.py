@@ -5,6 +5,7 @@ and centre-cropped when it differs, which is said) and written as DIR/<name>.png
 from pathlib import Path
 
 from ..errors import GankitError
+from ..safe_write import atomic_output
 
 NAME = "translate"
 HELP = "translate images with a trained pix2pix, cyclegan, discogan or srgan run"
@@ -67,7 +68,8 @@ def run(args) -> int:
         name = path.stem if path.stem not in names else f"{path.parent.name}_{path.stem}"
         names.add(name)
         array = image.permute(1, 2, 0).numpy()
-        Image.fromarray(array[..., 0] if array.shape[-1] == 1 else array).save(out / f"{name}.png")
+        with atomic_output(out / f"{name}.png") as tmp:
+            Image.fromarray(array[..., 0] if array.shape[-1] == 1 else array).save(tmp)
     note = f" ({resized} resized to {w}x{h} first)" if resized else ""
     print(f"wrote {len(files)} translated images ({args.direction}) to {out}{note}")
     return 0

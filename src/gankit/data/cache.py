@@ -4,10 +4,12 @@ half-written cache behind."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import torch
+
+from ..errors import GankitError
+from ..safe_write import atomic_output
 
 
 def read_blob(path: Path, format_tag: str) -> dict | None:
@@ -23,10 +25,8 @@ def read_blob(path: Path, format_tag: str) -> dict | None:
 
 def write_blob(blob: dict, path: Path) -> None:
     """Save ``blob`` to ``path`` via a temporary file and an atomic rename; a read-only home skips it."""
-    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        torch.save(blob, tmp)
-        os.replace(tmp, path)
-    except OSError:  # the data are used without being cached
-        tmp.unlink(missing_ok=True)
+        with atomic_output(path) as tmp:
+            torch.save(blob, tmp)
+    except (OSError, GankitError):  # the data are used without being cached
+        pass

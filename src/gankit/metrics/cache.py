@@ -16,6 +16,7 @@ import torch
 
 from .features import Extractor
 from .weights import cache_home
+from ..safe_write import atomic_output, inside
 
 
 def content_hash(data: torch.Tensor) -> str:
@@ -26,8 +27,14 @@ def content_hash(data: torch.Tensor) -> str:
 
 
 def cache_path(dataset: str, split: str, extractor_id: str, digest: str) -> Path:
-    safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in dataset)
-    return cache_home() / "features" / f"{safe}-{split}-{extractor_id}-{digest}.pt"
+    # every part is cut to [A-Za-z0-9-_.]: the extractor id carries a name from a classifier file's
+    # metadata, and a crafted one ("../../x") must not move the cache file out of its folder
+    name = "-".join(_safe(part) for part in (dataset, split, extractor_id, digest))
+    return inside(cache_home() / "features", f"{name}.pt")
+
+
+def _safe(text: str) -> str:
+    return "".join(c if c.isalnum() or c in "-_." else "_" for c in str(text)).lstrip(".") or "_"
 
 
 def real_features(dataset_name: str, split: str, images: torch.Tensor, labels: torch.Tensor | None,
@@ -44,9 +51,7 @@ def real_features(dataset_name: str, split: str, images: torch.Tensor, labels: t
     out = extractor(images)
     out["labels"] = labels
     if use_cache:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp")
-        torch.save(out, tmp)
-        tmp.replace(path)
+        with atomic_output(path, root=cache_home()) as tmp:  # a per-process temp name: two evals may share it
+            torch.save(out, tmp)
     out["cached"] = False
     return out

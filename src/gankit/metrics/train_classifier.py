@@ -21,6 +21,7 @@ from tqdm.auto import tqdm
 
 from ..errors import GankitError
 from ..precision import cpu_has_fast_bf16
+from ..safe_write import atomic_output, write_text
 from .classifier import DomainClassifier
 
 SHIFT = 2
@@ -126,7 +127,6 @@ def save_classifier(model: DomainClassifier, meta: dict, out: Path) -> None:
     """Weights + metadata in one file loadable with ``weights_only=True``, and a JSON sidecar."""
     out.parent.mkdir(parents=True, exist_ok=True)
     state = {k: v.detach().clone() for k, v in model.state_dict().items()}
-    tmp = out.with_suffix(".tmp")
-    torch.save({"format": "gankit-classifier-1", "meta": meta, "state_dict": state}, tmp)
-    tmp.replace(out)
-    out.with_suffix(".json").write_text(json.dumps(meta, indent=2) + "\n")
+    with atomic_output(out) as tmp:
+        torch.save({"format": "gankit-classifier-1", "meta": meta, "state_dict": state}, tmp)
+    write_text(out.with_suffix(".json"), json.dumps(meta, indent=2) + "\n")

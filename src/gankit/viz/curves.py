@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
+from ..safe_write import atomic_output, check_no_symlink
 
 #: panels with a fixed meaning: title, keys, log scale
 PANELS = [
@@ -95,7 +96,8 @@ def plot_curves(records: list[dict], path: str | Path, x: str = "step", title: s
     height = 2.8 * rows
     fig.subplots_adjust(left=0.08 if cols == 2 else 0.14, right=0.98, wspace=0.22, hspace=0.62,
                         bottom=0.45 / height, top=1 - (0.55 if title else 0.35) / height)
-    fig.savefig(path)
+    with atomic_output(path) as tmp:
+        fig.savefig(tmp)
     plt.close(fig)
     return path
 
@@ -106,6 +108,8 @@ def write_run_curves(run_dir: str | Path, records: list[dict] | None = None, wal
 
     run_dir = Path(run_dir)
     records = read_metrics(run_dir) if records is None else records
+    for _, name in [("step", "curves.png"), ("wall_time", "curves_time.png")]:
+        check_no_symlink(run_dir / name, run_dir)
     axes = [("step", "curves.png")] + ([("wall_time", "curves_time.png")] if wall_time else [])
     written = [plot_curves(records, run_dir / name, x=x, title=run_dir.name) for x, name in axes]
     return [p for p in written if p is not None]

@@ -12,6 +12,7 @@ import numpy as np
 import torch
 
 from .runfiles import sample_frames
+from ..safe_write import atomic_output, check_no_symlink
 
 MAX_FRAMES = 120
 
@@ -36,10 +37,9 @@ def save_gif(frames: list, path: str | Path, frame_ms: int = 200, last_ms: int =
     size = frames[0].size
     frames = [f if f.size == size else f.resize(size) for f in frames]
     durations = [frame_ms] * (len(frames) - 1) + [last_ms]
-    tmp = path.with_name(f".{path.name}.tmp")
-    frames[0].save(tmp, format="GIF", save_all=True, append_images=frames[1:], duration=durations, loop=0,
-                   optimize=False, disposal=1)
-    tmp.replace(path)
+    with atomic_output(path) as tmp:
+        frames[0].save(tmp, format="GIF", save_all=True, append_images=frames[1:], duration=durations, loop=0,
+                       optimize=False, disposal=1)
     return path
 
 
@@ -49,6 +49,7 @@ def write_progress_gif(run_dir: str | Path, path: str | Path | None = None) -> P
     from PIL import Image
 
     run_dir = Path(run_dir)
+    check_no_symlink(Path(path) if path else run_dir / "progress.gif", run_dir)
     frames = sample_frames(run_dir)
     if not frames:
         final = run_dir / "samples" / "final.png"

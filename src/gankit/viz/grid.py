@@ -7,6 +7,8 @@ from pathlib import Path
 
 import torch
 
+from ..safe_write import atomic_output
+
 
 def save_image_grid(images: torch.Tensor, path: str | Path, nrow: int | None = None, padding: int = 2) -> Path:
     """Save uint8 (N, C, H, W) images as one PNG grid (``nrow`` images per row, default ~sqrt(N))."""
@@ -20,7 +22,8 @@ def save_image_grid(images: torch.Tensor, path: str | Path, nrow: int | None = N
     array = grid.permute(1, 2, 0).numpy()
     if images.shape[1] == 1:
         array = array[..., 0]
-    Image.fromarray(array).save(path)
+    with atomic_output(path) as tmp:
+        Image.fromarray(array).save(tmp)
     return path
 
 
@@ -45,7 +48,8 @@ def save_scatter(points: torch.Tensor, path: str | Path, reference: torch.Tensor
         ax.set_title(title, fontsize=9)
     ax.legend(loc="upper right", fontsize=7, markerscale=4)
     fig.tight_layout()
-    fig.savefig(path)
+    with atomic_output(path) as tmp:
+        fig.savefig(tmp)
     plt.close(fig)
     return path
 

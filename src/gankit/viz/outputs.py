@@ -12,6 +12,7 @@ from __future__ import annotations
 from ..callbacks import register_callback
 from ..distributed import is_main_process
 from ..engine import Callback
+from ..safe_write import check_no_symlink
 
 
 class SampleGrids(Callback):
@@ -25,6 +26,7 @@ class SampleGrids(Callback):
     def save(self, view, name: str) -> None:
         from .grid import save_samples_picture
 
+        check_no_symlink(view.run_dir / "samples" / name, view.run_dir)  # a planted link: refuse, not write out
         pictures, per_row = view.preview()
         save_samples_picture(pictures, view.spec.kind, view.run_dir / "samples" / name, nrow=per_row,
                              reference=self.reference, title=f"{view.config.model}, step {view.step}")

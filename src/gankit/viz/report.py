@@ -13,6 +13,7 @@ import math
 from pathlib import Path
 
 from .runfiles import read_json, read_metrics, sample_frames
+from ..safe_write import write_text
 
 MIME = {".png": "image/png", ".gif": "image/gif", ".jpg": "image/jpeg", ".jpeg": "image/jpeg"}
 STYLE = """
@@ -81,11 +82,7 @@ def _page(title: str, body: list[str]) -> str:
 
 
 def _write(path: Path, text: str) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(path)
-    return path
+    return write_text(path, text)
 
 
 def _ensure_pictures(run_dir: Path) -> None:

@@ -4,6 +4,7 @@ accuracy) that truncation buys with it, from :func:`gankit.evaluation.truncation
 from __future__ import annotations
 
 from pathlib import Path
+from ..safe_write import atomic_output
 
 
 def plot_truncation_sweep(rows: list[dict], path: str | Path, title: str = "") -> Path:
@@ -33,6 +34,7 @@ def plot_truncation_sweep(rows: list[dict], path: str | Path, title: str = "") -
     fig.tight_layout()
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=110)
+    with atomic_output(path) as tmp:
+        fig.savefig(tmp, dpi=110)
     plt.close(fig)
     return path
