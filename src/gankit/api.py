@@ -8,8 +8,8 @@ on another machine without the dataset or any training code path.
 from __future__ import annotations
 
 import math
+import os
 import platform
-import shutil
 import sys
 from pathlib import Path
 
@@ -24,10 +24,13 @@ from .data import Dataset, DataSpec, get_dataset, to_uint8
 from . import distributed
 from .distributed import is_main_process
 from .ema import ema_copy
-from .engine import Trainer
+from .engine import Callback, Trainer
 from .errors import GankitError
 from .models import build_game, get_model, resolve
 from .precision import resolve_device, resolve_precision
+from .run_folder import NewRunFolder, check_location
+from . import run_lock
+from .safe_write import remove_stale_temps, write_text
 
 DEFAULT_STEPS = 2000
 #: fields a resume may change; everything else comes from the run's config.yaml
@@ -178,19 +181,6 @@ def _steps_for(cfg: TrainConfig, dataset: Dataset, batches_per_step: int) -> int
     return cfg.steps or DEFAULT_STEPS
 
 
-def _prepare_folder(out: Path, overwrite: bool) -> None:
-    if out.exists() and not out.is_dir():
-        raise GankitError(f"--out {out} is a file (choose a folder name)")
-    if out.is_dir() and any(out.iterdir()):
-        if not overwrite:
-            raise GankitError(f"run folder {out} already exists (use --resume {out} to continue it, "
-                              "--overwrite to replace it, or another --out)")
-        if not (out / "config.yaml").is_file():
-            raise GankitError(f"refusing to --overwrite {out}: it is not a gankit run folder (choose another --out)")
-        shutil.rmtree(out)
-    out.mkdir(parents=True, exist_ok=True)
-
-
 def train(config: TrainConfig | dict | str | Path | None = None, *, out: str | Path | None = None,
           resume: str | Path | None = None, overwrite: bool = False, quiet: bool = False,
           data: Dataset | None = None, callbacks: list | None = None, **overrides) -> Run:
@@ -220,8 +210,10 @@ def train(config: TrainConfig | dict | str | Path | None = None, *, out: str | P
         raise GankitError("no run folder given (pass --out DIR)")
     out = Path(out)
     get_model(cfg.model)  # unknown model: fail before loading data
+    check_location(out, [cfg.dataset, cfg.data_root])
     dataset = training_data(cfg, data)
     cfg = resolve(cfg, dataset.spec)
+    folder = NewRunFolder(out, overwrite)
     with distributed.process_group(resolve_device(cfg.device)) as device:
         world = distributed.world_size()
         distributed.per_rank_batch(cfg.batch_size, world)
@@ -230,18 +222,37 @@ def train(config: TrainConfig | dict | str | Path | None = None, *, out: str | P
         game = build_game(cfg, dataset.spec)
         steps = _steps_for(cfg, dataset, game.batches_per_step())
         cfg.steps = steps
-        _on_main(lambda: _prepare_folder(out, overwrite))
-        runtime = {"device": str(device), "precision": precision.name, "precision_reason": precision.reason,
-                   "torch": str(torch.__version__), "gankit": __version__, "python": platform.python_version(),
-                   "dataset_size": len(dataset), **_world_runtime(cfg, device)}
-        if hasattr(dataset, "record"):  # the labelled split of a semi-supervised run
-            runtime["labels"] = dataset.record()
-        if is_main_process():
-            _write_config(out, cfg, dataset.spec, runtime)
-        callbacks = build_callbacks(cfg, out, dataset) + list(callbacks or [])
-        trainer = Trainer(cfg, game, dataset, out, device, precision, quiet, callbacks)
-        _fit(trainer, steps)
+        _on_main(folder.prepare)  # the old run is set aside, not deleted (gankit.run_folder)
+        try:
+            runtime = {"device": str(device), "precision": precision.name, "precision_reason": precision.reason,
+                       "torch": str(torch.__version__), "gankit": __version__, "python": platform.python_version(),
+                       "dataset_size": len(dataset), **_world_runtime(cfg, device)}
+            if hasattr(dataset, "record"):  # the labelled split of a semi-supervised run
+                runtime["labels"] = dataset.record()
+            if is_main_process():
+                _write_config(out, cfg, dataset.spec, runtime)
+            callbacks = build_callbacks(cfg, out, dataset) + list(callbacks or []) + [_FirstStep(folder)]
+            trainer = Trainer(cfg, game, dataset, out, device, precision, quiet, callbacks)
+            _fit(trainer, steps)
+        except BaseException:
+            if is_main_process():
+                folder.failed()
+            raise
+        finally:
+            folder.close()
     return Run(out, cfg, dataset.spec, runtime)
+
+
+class _FirstStep(Callback):
+    """Tells the new run folder that training has started (the replaced run may go now)."""
+
+    main_only = True
+
+    def __init__(self, folder: NewRunFolder):
+        self.folder = folder
+
+    def on_step(self, view) -> None:
+        self.folder.started()
 
 
 def _world_runtime(cfg: TrainConfig, device: torch.device) -> dict:
@@ -291,6 +302,10 @@ def distributed_error(trainer: Trainer, detail: str):
 def training_data(cfg: TrainConfig, data: Dataset | None = None) -> Dataset:
     """The training split of ``cfg.dataset`` (or ``data``), cut to ``cfg.subset`` images where asked:
     the same seeded subset on every machine and on resume (``subset_seed``)."""
+    if data is None and cfg.data_root is not None and not Path(cfg.data_root).expanduser().is_dir():
+        what = "is a file" if Path(cfg.data_root).expanduser().exists() else "does not exist"
+        raise GankitError(f"--data-root {cfg.data_root} {what} (give the folder holding the dataset files, or leave "
+                          "--data-root out to use the installed copy)")
     dataset = data if data is not None else get_dataset(cfg.dataset, "train", cfg.data_root, cfg.image_size,
                                                         cfg.channels)
     if data is None and hasattr(dataset, "preview"):  # translation: its grids show fixed test images
@@ -320,13 +335,41 @@ def test_preview(cfg: TrainConfig, n: int = 8) -> dict | None:
 
 def _write_config(out: Path, cfg: TrainConfig, spec: DataSpec, runtime: dict) -> None:
     doc = {"train": cfg.to_dict(), "data": spec.to_dict(), "runtime": runtime}
-    tmp = out / ".config.yaml.tmp"
-    tmp.write_text(yaml.safe_dump(doc, sort_keys=False))
-    tmp.replace(out / "config.yaml")
+    write_text(out / "config.yaml", yaml.safe_dump(doc, sort_keys=False), root=out)
+
+
+def drop_records_after(run_dir: Path, step: int) -> int:
+    """Rewrite ``metrics.jsonl`` (atomically) without the records past ``step`` and any torn line:
+    after a resume from ``step`` they would repeat, and curves would zig-zag. Returns how many went."""
+    import json
+
+    path = run_dir / "metrics.jsonl"
+    if not path.is_file():
+        return 0
+    lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+    kept = []
+    for line in lines:
+        try:
+            record = json.loads(line)
+            if int(record["step"]) <= step:
+                kept.append(line)
+        except (ValueError, KeyError, TypeError):
+            continue
+    if len(kept) == len(lines):
+        return 0
+    write_text(path, "".join(k + "\n" for k in kept), root=run_dir)
+    return len(lines) - len(kept)
 
 
 def _resume(path: Path, quiet: bool, dataset: Dataset | None, overrides: dict, callbacks: list | None) -> Run:
     run = load_run(path)
+    main = int(os.environ.get("RANK", "0")) == 0  # before the process group exists (torchrun sets RANK)
+    with run_lock.locked(path, enabled=main):  # one training process per run folder
+        return _resume_locked(path, run, quiet, dataset, overrides, callbacks)
+
+
+def _resume_locked(path: Path, run: Run, quiet: bool, dataset: Dataset | None, overrides: dict,
+                   callbacks: list | None) -> Run:
     bad = sorted(k for k, v in overrides.items() if v is not None and k not in RESUMABLE_OVERRIDES)
     if bad:
         flag = "param" if bad[0] == "params" else bad[0].replace("_", "-")  # the config key 'params' is --param
@@ -363,6 +406,12 @@ def _resume(path: Path, quiet: bool, dataset: Dataset | None, overrides: dict, c
             raise GankitError(f"checkpoint in {path} does not match its config.yaml (restore the matching files)") from None
         run.runtime.update(_world_runtime(cfg, device))
         if is_main_process():
+            for folder in (path, path / "checkpoints", path / "samples"):
+                remove_stale_temps(folder)  # left by writers that were killed
+            dropped = drop_records_after(path, int(state["step"]))
+            if dropped:
+                print(f"gankit: note: dropped {dropped} metrics.jsonl record(s) written after the checkpoint's step "
+                      f"{state['step']} (they are trained again)", file=sys.stderr)
             if trainer.resume_note:
                 print(f"gankit: note: {trainer.resume_note}", file=sys.stderr)
             _write_config(path, cfg, run.spec, run.runtime)

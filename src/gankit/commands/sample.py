@@ -3,6 +3,7 @@
 from pathlib import Path
 
 from ..errors import GankitError
+from ..safe_write import atomic_output
 from .argtypes import positive_int
 
 NAME = "sample"
@@ -25,6 +26,7 @@ def add_arguments(s) -> None:
     s.add_argument("--truncation-method", default="shrink", choices=("shrink", "resample"))
     s.add_argument("--truncation-cutoff", type=positive_int, metavar="K", default=None,
                    help="stylegan (which truncates in W, toward the average w): only the first K layers' styles")
+    s.add_argument("--overwrite", action="store_true", help="replace --out if it exists (never a run's own files)")
     s.add_argument("--no-ema", dest="ema", action="store_false",
                    help="sample the raw G even where the run keeps an EMA copy of it (--ema)")
 
@@ -40,6 +42,7 @@ def run(args) -> int:
     out = Path(args.out)
     if out.suffix.lower() not in (".png", ".npy"):
         raise GankitError(f"--out must end in .png (a grid) or .npy (an array), not {out.name!r}")
+    check_output(out, args.overwrite)
     check_truncation(args.truncation, args.truncation_method)
     sampler = result.sampler(ema=args.ema)
     if args.label is not None:
@@ -61,17 +64,30 @@ def run(args) -> int:
         samples = sampler.generate(sampler.fixed_inputs(args.n, args.seed, labels), **opts)
     else:
         samples = sampler.generate(sampler.fixed_inputs(args.n, args.seed, args.label), **opts)
-    out.parent.mkdir(parents=True, exist_ok=True)
     if out.suffix.lower() == ".npy":
         array = samples.numpy()
         if result.spec.kind == "image":
             array = array[:, 0] if array.shape[1] == 1 else array.transpose(0, 2, 3, 1)
-        np.save(out, array)
+        with atomic_output(out) as tmp, open(tmp, "wb") as f:  # a file object: np.save adds no .npy of its own
+            np.save(f, array)
         print(f"wrote {out}: {array.dtype} array of shape {array.shape}")
     else:
         save_samples_picture(samples, result.spec.kind, out, nrow=nrow)
         print(f"wrote {out}: {len(samples)} samples")
     return 0
+
+
+def check_output(out: Path, overwrite: bool) -> None:
+    """Refuse to replace a file unless ``--overwrite``, and never a file of a run folder (its grids,
+    checkpoints and records are what the run is)."""
+    for folder in [out.parent.resolve(), *out.parent.resolve().parents]:
+        if (folder / "config.yaml").is_file() and (folder / "checkpoints").is_dir():
+            raise GankitError(f"--out {out} is inside the run folder {folder} (write samples outside it, e.g. "
+                              f"--out {folder.name}-{out.name})")
+    if out.is_dir():
+        raise GankitError(f"--out {out} is a folder (give a file name ending in .png or .npy)")
+    if out.exists() and not overwrite:
+        raise GankitError(f"{out} already exists (pass --overwrite to replace it, or choose another --out)")
 
 
 def _sweep(result, sampler, args, opts):

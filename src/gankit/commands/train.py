@@ -2,6 +2,7 @@
 
 import argparse
 
+from ..errors import GankitError
 from .argtypes import name_value, non_negative_float, positive_float, positive_int
 
 NAME = "train"
@@ -119,6 +120,11 @@ def run(args) -> int:
         if getattr(args, flag) is not None:
             overrides["params"] = {**(overrides["params"] or {}), flag: getattr(args, flag)}
     if args.resume:
+        given = [flag for flag, value in (("--out", args.out), ("--config", args.config),
+                                          ("--overwrite", args.overwrite)) if value]
+        if given:
+            raise GankitError(f"{' and '.join(given)} cannot be used with --resume (a resume continues RUN in place "
+                              "with its own config.yaml; drop them, or start a new run without --resume)")
         result = train(resume=args.resume, quiet=args.quiet, **overrides)
     else:
         result = train(args.config, out=args.out, overwrite=args.overwrite, quiet=args.quiet, **overrides)
