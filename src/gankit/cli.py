@@ -10,6 +10,7 @@ import argparse
 import sys
 
 from .errors import GankitError
+from .stop_signals import Interrupted
 
 
 class _Parser(argparse.ArgumentParser):
@@ -38,11 +39,15 @@ def main(argv: list[str] | None = None) -> int:
     handlers = {command.NAME: command.run for command in COMMANDS}
     try:
         return handlers[args.command](args)
+    except Interrupted as e:
+        print(f"gankit: interrupted: {e}", file=sys.stderr)
+        return e.exit_code
     except GankitError as e:
         print(f"gankit: error: {e}", file=sys.stderr)
         return e.exit_code
     except KeyboardInterrupt:
-        print("gankit: interrupted (the last checkpoint is kept; continue with --resume)", file=sys.stderr)
+        print("gankit: interrupted at once (nothing was written for the step in flight; a run continues with "
+              "--resume from its last checkpoint in RUN/checkpoints/, if one was written)", file=sys.stderr)
         return 130
 
 

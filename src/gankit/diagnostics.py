@@ -14,7 +14,8 @@ plain classes over numbers, so they can be tested on made-up logs as well as on 
   for at least a quarter of their share of the fixed samples) fall to a third of their best; on
   ``ring8``/``grid25``, the modes reached (the same rule with the nearest mode) fall to half. Checked
   after a warm-up (an untrained G is not collapsed, just untrained), ``window`` logs in a row.
-- ``divergence``: a gradient norm above 1e5, or 1000x above its median so far (NaN/inf losses
+- ``divergence``: a gradient norm above 1e5, or 1000x above its median so far, a D or G loss beyond
+  +-1e9, or a gradient norm of exactly 0 for 3 logs in a row (dead gradients; NaN/inf losses
   are caught by the engine). Training stops at once with :class:`TrainingDiverged` (exit code 3), before the
   checkpoint of that step is written, so the last good checkpoint is kept.
 - ``oscillation`` (failure to converge): over a window of 10 logs after the warm-up, the G loss
@@ -40,6 +41,7 @@ import torch
 from .callbacks import register_callback
 from .engine import DIVERGENCE_ADVICE, Callback
 from .errors import TrainingDiverged
+from .safe_write import write_text
 
 ADVICE = {
     "vanishing_gradients": (
@@ -131,12 +133,31 @@ class Divergence(Detector):
 
     name = "divergence"
 
-    def __init__(self, factor: float = 1000.0, min_history: int = 3, limit: float = 1e5):
+    def __init__(self, factor: float = 1000.0, min_history: int = 3, limit: float = 1e5, loss_limit: float = 1e9,
+                 dead_window: int = 3):
         self.factor, self.min_history, self.limit = factor, min_history, limit
+        self.loss_limit, self.dead_window = loss_limit, dead_window
         self.history: dict[str, list[float]] = {"grad_norm_d": [], "grad_norm_g": []}
+        self.dead: dict[str, int] = {"grad_norm_d": 0, "grad_norm_g": 0}
         self.message = ""
 
     def update(self, record: dict) -> bool:
+        # an absurd learning rate can leave losses at 1e14 with finite numbers and gradients at exactly 0:
+        # neither NaN nor a large gradient, so both are checked for themselves
+        for key in ("d_loss", "g_loss"):
+            v = _num(record, key)
+            if v is not None and abs(v) > self.loss_limit:
+                self.message = f"{key} exploded to {v:.3g} (beyond +-{self.loss_limit:.0e})"
+                return True
+        for key in self.dead:
+            v = _num(record, key)
+            if v is None:
+                continue
+            self.dead[key] = self.dead[key] + 1 if v == 0.0 else 0
+            if self.dead[key] >= self.dead_window:
+                self.message = (f"{key} has been exactly 0 for {self.dead_window} logs in a row (dead gradients: "
+                                "that net no longer learns)")
+                return True
         for key, past in self.history.items():
             v = _num(record, key)
             if v is None:
@@ -373,9 +394,7 @@ class PitfallAlarms(Callback):
 
     def _save(self) -> None:
         doc = {"episodes": [{k: v for k, v in e.items() if k != "open"} for e in self.episodes]}
-        tmp = self.run_dir / ".diagnostics.json.tmp"
-        tmp.write_text(json.dumps(doc, indent=1))
-        tmp.replace(self.run_dir / "diagnostics.json")
+        write_text(self.run_dir / "diagnostics.json", json.dumps(doc, indent=1), root=self.run_dir)
 
 
 @register_callback

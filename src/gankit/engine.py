@@ -21,6 +21,8 @@ from tqdm.auto import tqdm
 
 from . import distributed as dist
 from .checkpoint import FORMAT, save_atomic, snapshot
+from .safe_write import append_line
+from .stop_signals import Interrupted, StopRequest
 from .config import TrainConfig
 from .data.base import BatchSampler, Dataset
 from .distributed import is_main_process, rank, world_size
@@ -270,6 +272,13 @@ class Trainer:
         bar = tqdm(total=total_steps, initial=self.step_count, disable=self.quiet or not main,
                    dynamic_ncols=True, unit="step", desc=f"{self.cfg.model} on {self.spec.name}")
         self.game.train()
+        with StopRequest(enabled=self.world == 1) as stop:
+            self._fit_loop(total_steps, bar, main, stop)
+        bar.close()
+        for cb in self._watchers:
+            cb.on_end(self.view)
+
+    def _fit_loop(self, total_steps: int, bar, main: bool, stop: StopRequest) -> None:
         window_start, window_steps_start = time.perf_counter(), self.step_count
         while self.step_count < total_steps:
             next_step = self.step_count + 1
@@ -314,11 +323,29 @@ class Trainer:
             for cb in self._watchers:
                 cb.on_step(self.view)
             if self.step_count % self.cfg.checkpoint_every == 0 or self.step_count == total_steps:
-                self.save_checkpoint(keep_snapshot=True)  # collective: every rank's RNG goes into rank 0's file
+                try:
+                    self.save_checkpoint(keep_snapshot=True)  # collective: every rank's RNG goes into rank 0's file
+                except TrainingDiverged as error:  # NaN weights: not saved; the same on every rank
+                    bar.close()
+                    for cb in self._watchers:
+                        cb.on_diverged(self.view, error)
+                    raise
             window_start += time.perf_counter() - outside
-        bar.close()
-        for cb in self._watchers:
-            cb.on_end(self.view)
+            if stop.requested:
+                bar.close()
+                self._stop(stop.requested, total_steps)
+
+    def _stop(self, signal_name: str, total_steps: int) -> None:
+        """SIGINT/SIGTERM arrived: a checkpoint at this step (unless it was just written), then stop."""
+        last = self.run_dir / "checkpoints" / "last.pt"
+        saved = self.step_count % self.cfg.checkpoint_every == 0
+        if not saved:
+            try:
+                self.save_checkpoint(keep_snapshot=False)
+            except TrainingDiverged as e:
+                raise Interrupted(f"{signal_name} at step {self.step_count}; not checkpointed: {e}") from None
+        raise Interrupted(f"{signal_name} at step {self.step_count}: checkpoint written to {last} (continue with "
+                          f"gankit train --resume {self.run_dir} --steps {total_steps})")
 
     @property
     def _watchers(self) -> list[Callback]:
@@ -362,8 +389,7 @@ class Trainer:
             torch.cuda.synchronize(self.device)
 
     def _append_metrics(self, record: dict) -> None:
-        with open(self.run_dir / "metrics.jsonl", "a") as f:
-            f.write(json.dumps(record) + "\n")
+        append_line(self.run_dir / "metrics.jsonl", json.dumps(record))
 
     # -- checkpoints ----------------------------------------------------------------------
     def state_dict(self) -> dict:
@@ -460,12 +486,27 @@ class Trainer:
             error.collective = True  # every rank found the same names
             raise error
 
+    def _non_finite(self) -> str | None:
+        """The first net (or EMA copy) holding a NaN/inf weight or buffer, else None."""
+        nets = dict(self.game.nets.items()) | {f"EMA {name}": net for name, net in self.ema.items()}
+        for name, net in nets.items():
+            tensors = [t for t in net.state_dict().values() if t.is_floating_point()]
+            if tensors and not bool(torch.stack([torch.isfinite(t).all() for t in tensors]).all()):
+                return name
+        return None
+
     def save_checkpoint(self, keep_snapshot: bool) -> Path:
         """Collective in a multi-process run (every rank's state is gathered); rank 0 writes."""
         folder = self.run_dir / "checkpoints"
         last = folder / "last.pt"
         if dist.debug():
             self.check_consistency()
+        bad = self._non_finite()
+        if bad:  # never replace the last good checkpoint with NaN weights (every rank has the same ones)
+            kept = (f"the last finite checkpoint is kept in {last}" if last.is_file()
+                    else "no checkpoint was saved yet")
+            raise TrainingDiverged(f"training diverged at step {self.step_count}: the weights of {bad} became "
+                                   f"NaN/inf; {kept} ({DIVERGENCE_ADVICE})")
         state = self.state_dict()
         if not is_main_process():
             return last
