@@ -74,8 +74,10 @@ def inception_extractor(weights: str | None = None) -> Extractor:
         from torch_fidelity.feature_extractor_inceptionv3 import FeatureExtractorInceptionV3
     except ImportError as e:
         raise GankitError("torch-fidelity is not installed (pip install torch-fidelity)") from e
-    net = FeatureExtractorInceptionV3("inception-v3-compat", ["2048", "logits_unbiased"],
-                                      feature_extractor_weights_path=weights).eval()
+    if weights:
+        net = _inception_from_file(FeatureExtractorInceptionV3, weights)
+    else:
+        net = FeatureExtractorInceptionV3("inception-v3-compat", ["2048", "logits_unbiased"]).eval()
 
     def fn(x):
         out = net(_to_channels(x, 3).contiguous())
@@ -87,6 +89,51 @@ def inception_extractor(weights: str | None = None) -> Extractor:
 
         digest = file_hash(weights)
     return Extractor("inception", f"inception-v3-compat-{digest}", fn, {"weights": weights or "download"})
+
+
+class NotPlainWeights(GankitError):
+    """A weights file that is not a plain dict of tensors (it may be a pickle that runs code)."""
+
+
+def read_state_dict(path: str) -> dict:
+    """A user's weights file as a plain ``{name: tensor}`` dict, read with ``weights_only=True``: a file
+    that would run code on load (a pickle with a ``__reduce__``) is refused, never executed."""
+    import pickle
+    from pathlib import Path
+
+    if not Path(path).is_file():
+        raise GankitError(f"weights file {path} not found (check the path)")
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=True)
+    except (pickle.UnpicklingError, RuntimeError, EOFError, ValueError, OSError) as e:
+        first = (str(e).strip().splitlines() or [type(e).__name__])[0][:100]
+        raise NotPlainWeights(f"{path} is not a plain weights file ({first}); gankit loads weights only with "
+                          "weights_only=True (give a state_dict saved with torch.save(model.state_dict(), PATH))") from None
+    if isinstance(state, dict) and "state_dict" in state and isinstance(state["state_dict"], dict):
+        state = state["state_dict"]
+    if not isinstance(state, dict) or not state or not all(isinstance(k, str) and isinstance(v, torch.Tensor)
+                                                          for k, v in state.items()):
+        raise NotPlainWeights(f"{path} is not a state dict of tensors (give torch.save(model.state_dict(), PATH))")
+    return state
+
+
+def _inception_from_file(cls, weights: str):
+    """torch-fidelity's Inception-v3 with the weights of ``weights``. torch-fidelity would read the file
+    with ``weights_only=False`` (running any code in it), so the file is checked and read here, and
+    torch-fidelity gets a copy this process wrote from the verified tensors."""
+    import os
+    import tempfile
+
+    state = read_state_dict(weights)
+    with tempfile.TemporaryDirectory(prefix="gankit-inception-") as folder:
+        clean = os.path.join(folder, "weights.pth")
+        torch.save(state, clean)
+        try:
+            return cls("inception-v3-compat", ["2048", "logits_unbiased"], feature_extractor_weights_path=clean).eval()
+        except RuntimeError as e:  # the tensors do not fit Inception-v3
+            first = (str(e).strip().splitlines() or ["mismatch"])[0][:100]
+            raise NotPlainWeights(f"{weights} does not hold torch-fidelity's Inception-v3 weights ({first}; give "
+                              "pt_inception-2015-12-05 weights)") from None
 
 
 def get_extractor(kind: str, dataset: str, classifier: str | None = None, inception_weights: str | None = None,
@@ -103,6 +150,13 @@ def get_extractor(kind: str, dataset: str, classifier: str | None = None, incept
     if kind == "inception":
         try:
             return inception_extractor(inception_weights)
+        except NotPlainWeights:  # a file the user named that is not weights (or would run code): say so
+            raise
+        except GankitError as e:
+            reason = str(e)
+            warn(f"gankit: Inception-v3 unavailable ({reason}); using the {dataset} domain classifier features "
+                 "instead (pass --inception-weights PATH to use a local copy)")
+            return classifier_extractor(dataset, classifier)
         except Exception as e:  # offline, missing file, corrupt file: never crash mid-run
             reason = str(e).splitlines()[0][:160] if str(e) else type(e).__name__
             warn(f"gankit: Inception-v3 weights unavailable ({reason}); using the {dataset} domain classifier "
