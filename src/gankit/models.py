@@ -9,6 +9,7 @@ To add a variant: write its objective (if new) and register a recipe below that 
 from __future__ import annotations
 
 import dataclasses
+import math
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -176,11 +177,29 @@ def _param_value(model: str, name: str, default, value):
         raise TypeError(f"recipe {model}: param {name} has an unsupported default {default!r}")
     if not number:
         raise GankitError(f"{str(value)!r} in '{name}={value}' is not a number {example}")
+    if not math.isfinite(float(value)):
+        raise GankitError(f"param {name} of {model} must be a finite number, not {value!r} {example}")
     if isinstance(default, int):
         if float(value) != int(value):
             raise GankitError(f"{value!r} in '{name}={value}' is not an integer {example}")
-        return int(value)
-    return float(value)
+        value = int(value)
+    else:
+        value = float(value)
+    low, high, low_open = PARAM_RANGES.get(name, (0, None, False))
+    if value < low or (low_open and value == low) or (high is not None and value > high):
+        bound = f"{'>' if low_open else '>='} {low:g}" + (f" and <= {high:g}" if high is not None else "")
+        raise GankitError(f"param {name} of {model} must be {bound}, not {value!r} {example}")
+    return value
+
+
+#: every recipe number is a weight, a count or a size: >= 0 unless listed here (low, high, low excluded);
+#: the names mean the same in every recipe that has them
+PARAM_RANGES = {
+    "clip": (0, None, True), "scale": (0, None, True), "margin": (0, None, True), "gamma": (0, 1, True),
+    "lambda_k": (0, 1, False), "mixing": (0, 1, False), "grow": (0, 1, False), "equalized": (0, 1, False),
+    "pixel_norm": (0, 1, False), "attributes": (0, 1, False), "stages": (1, 2, False), "ngf": (1, None, False),
+    "ndf": (1, None, False), "blocks": (1, None, False), "mapping_layers": (1, None, False),
+}
 
 
 def build_game(cfg: TrainConfig, spec: DataSpec) -> Game:
