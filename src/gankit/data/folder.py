@@ -7,6 +7,7 @@ once, here, at load time; training then never touches PIL.
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -24,12 +25,24 @@ def _open_image(path: Path, channels: int, size: int | None):
     try:
         with Image.open(path) as im:
             im.load()
-            im = im.convert("L" if channels == 1 else "RGB")
+            im = _to_8_bit(im).convert("L" if channels == 1 else "RGB")
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as e:
         raise GankitError(f"cannot read image {path}: {e} (remove or replace the file)") from None
     if size is not None:
         im = _resize_center_crop(im, size)
     return np.asarray(im, dtype=np.uint8)
+
+
+def _to_8_bit(im):
+    """16-bit gray (modes I;16*, and I as Pillow opens 16-bit PNGs) scaled to 0..255: Pillow's own
+    convert("L") clips it instead, so nearly every pixel turned white."""
+    from PIL import Image
+
+    if not (im.mode.startswith("I;16") or im.mode == "I"):
+        return im
+    array = np.asarray(im).astype(np.float64)
+    top = 65535.0 if array.max(initial=0) > 255 or im.mode.startswith("I;16") else 255.0
+    return Image.fromarray(np.clip(np.round(array * 255.0 / top), 0, 255).astype(np.uint8), "L")
 
 
 def _resize_center_crop(im, size: int):
@@ -70,7 +83,13 @@ def load_image_folder(root: str, image_size: int | None = None, channels: int | 
         raise GankitError(f"--channels must be 1 or 3, not {channels}")
 
     class_names = sorted({p.relative_to(root_path).parts[0] for p in files if p.parent != root_path})
-    labelled = bool(class_names) and all(p.parent != root_path for p in files)
+    stray = [p for p in files if p.parent == root_path]
+    if class_names and stray:  # a stray file must not silently turn every label off
+        names = ", ".join(p.name for p in stray[:3]) + (" ..." if len(stray) > 3 else "")
+        print(f"gankit: warning: {root} has class subfolders ({len(class_names)}) and {len(stray)} image(s) at its "
+              f"root ({names}); the root images are not used (move them into a class folder)", file=sys.stderr)
+        files = [p for p in files if p.parent != root_path]
+    labelled = bool(class_names)
     class_index = {name: i for i, name in enumerate(class_names)}
 
     arrays, labels = [], []
