@@ -185,20 +185,24 @@ def _param_value(model: str, name: str, default, value):
         value = int(value)
     else:
         value = float(value)
-    low, high, low_open = PARAM_RANGES.get(name, (0, None, False))
+    low, high, low_open, *hint = PARAM_RANGES.get(name, (0, None, False))
     if value < low or (low_open and value == low) or (high is not None and value > high):
         bound = f"{'>' if low_open else '>='} {low:g}" + (f" and <= {high:g}" if high is not None else "")
-        raise GankitError(f"param {name} of {model} must be {bound}, not {value!r} {example}")
+        why = f" ({hint[0]})" if hint else ""
+        raise GankitError(f"param {name} of {model} must be {bound}{why}, not {value!r} {example}")
     return value
 
 
-#: every recipe number is a weight, a count or a size: >= 0 unless listed here (low, high, low excluded);
-#: the names mean the same in every recipe that has them
+#: every recipe number is a weight, a count or a size: >= 0 unless listed here (low, high, low excluded,
+#: optional hint); the names mean the same in every recipe that has them. Recipes that check a param
+#: themselves with a message of their own (text2image's stages and attributes, stylegan's mapping_layers)
+#: keep only the >= 0 floor here.
 PARAM_RANGES = {
-    "clip": (0, None, True), "scale": (0, None, True), "margin": (0, None, True), "gamma": (0, 1, True),
-    "lambda_k": (0, 1, False), "mixing": (0, 1, False), "grow": (0, 1, False), "equalized": (0, 1, False),
-    "pixel_norm": (0, 1, False), "attributes": (0, 1, False), "stages": (1, 2, False), "ngf": (1, None, False),
-    "ndf": (1, None, False), "blocks": (1, None, False), "mapping_layers": (1, None, False),
+    "clip": (0, None, True, "the critic's weight clipping bound"), "scale": (0, None, True),
+    "margin": (0, None, True), "gamma": (0, 1, True, "BEGAN's diversity ratio"), "lambda_k": (0, 1, False),
+    "mixing": (0, 1, False, "a probability"), "grow": (0, 1, False), "equalized": (0, 1, False),
+    "pixel_norm": (0, 1, False), "ngf": (1, None, False), "ndf": (1, None, False), "blocks": (1, None, False),
+    "unsupervised": (0, None, False, "a loss weight; 0: the supervised-only baseline"),
 }
 
 
