@@ -134,3 +134,39 @@ def test_unknown_dataset():
         get_dataset("cifar99")
     with pytest.raises(GankitError, match="does not exist"):
         get_dataset("./no/such/folder")
+
+
+def _png(path, array, mode=None):
+    from PIL import Image
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    Image.fromarray(array, mode).save(path) if mode else Image.fromarray(array).save(path)
+
+
+def test_a_stray_image_at_the_root_does_not_turn_the_labels_off(tmp_path, capsys):
+    import numpy as np
+
+    from gankit.data.folder import load_image_folder
+
+    for cls in ("a", "b"):
+        for i in range(2):
+            _png(tmp_path / cls / f"{i}.png", np.full((8, 8), 40 if cls == "a" else 200, np.uint8))
+    _png(tmp_path / "stray.png", np.zeros((8, 8), np.uint8))
+    ds = load_image_folder(str(tmp_path))
+    assert ds.spec.class_names == ("a", "b") and ds.labels.tolist() == [0, 0, 1, 1] and len(ds) == 4
+    err = capsys.readouterr().err
+    assert "1 image(s) at its root (stray.png)" in err and "not used" in err
+
+
+def test_16_bit_pngs_are_scaled_not_saturated(tmp_path):
+    import numpy as np
+    from PIL import Image
+
+    from gankit.data.folder import load_image_folder
+
+    ramp = (np.arange(64, dtype=np.uint16).reshape(8, 8) * 1000)  # 0 .. 63000 of 65535
+    Image.fromarray(ramp).save(tmp_path / "deep.png")  # Pillow writes a 16-bit gray PNG
+    assert Image.open(tmp_path / "deep.png").mode.startswith("I")
+    ds = load_image_folder(str(tmp_path))
+    expected = np.round(ramp / 65535 * 255)
+    assert abs(ds.data.float().mean().item() - expected.mean()) < 1.0  # it was 254 of 255 (issue 21)

@@ -261,3 +261,21 @@ def test_image_diversity_in_domain_classifier_features(tmp_path, fashion_small):
     det = ModeCollapse(window=2, warmup_step=0)
     steps = [det.update({"step": i, **(healthy if i < 3 else collapsed)}) for i in range(6)]
     assert steps == [False, False, False, False, True, True]
+
+
+def test_divergence_on_absurd_losses_and_dead_gradients():
+    """What --lr 1e6 looked like (issue 21): finite numbers, so no NaN check fires, yet nothing learns."""
+    absurd = [{"step": 20, "d_loss": 0.0, "g_loss": 3e14, "grad_norm_d": 0.0, "grad_norm_g": 0.0}]
+    det = Divergence()
+    assert run_detector(det, absurd) == [20] and "g_loss exploded" in det.message
+    dead = [{"step": 10 * i, "d_loss": 0.7, "g_loss": 0.7, "grad_norm_d": 0.3, "grad_norm_g": 0.0} for i in range(1, 6)]
+    det = Divergence()
+    assert run_detector(det, dead)[0] == 30 and "grad_norm_g has been exactly 0" in det.message
+    dead[1]["grad_norm_g"] = 1e-7  # tiny but alive: the count starts again
+    assert run_detector(Divergence(), dead) == [50]
+
+
+def test_an_absurd_learning_rate_stops_the_run(tmp_path):
+    with pytest.raises(TrainingDiverged, match="exploded|dead gradients|NaN/inf"):
+        gankit.train(model="dcgan", dataset="fashion-mnist", subset=512, width=8, steps=200, log_every=20,
+                     lr_g=1e6, lr_d=1e6, out=tmp_path / "r", quiet=True, precision="fp32")

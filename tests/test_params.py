@@ -90,3 +90,19 @@ def test_params_may_be_words_and_integers(tmp_path, capsys):
         assert TrainConfig(params={"kind": "dcgan", "blocks": 4}).validate()
     finally:
         del MODELS["paramtest"]
+
+
+@pytest.mark.parametrize("model,param,value,needle", [
+    ("wgan", "clip", "-1", "must be > 0"),  # it set every critic weight to -1 (issue 21)
+    ("wgan-gp", "penalty", "-10", "must be >= 0"),
+    ("wgan-gp", "penalty", "nan", "finite"),
+    ("began", "gamma", "1.5", "<= 1"),
+    ("stylegan", "mixing", "2", "<= 1"),
+])
+def test_out_of_range_params_are_refused(capsys, tmp_path, model, param, value, needle):
+    rc = main(["train", "--model", model, "--dataset", "ring8", "--param", f"{param}={value}",
+               "--out", str(tmp_path / "r")])
+    err = capsys.readouterr().err.strip()
+    assert rc == 2 and err.startswith("gankit: error: ") and len(err.splitlines()) == 1, err
+    assert needle in err and param in err
+    assert not (tmp_path / "r").exists()
