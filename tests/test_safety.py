@@ -311,3 +311,11 @@ def test_resume_refuses_out_config_and_overwrite(capsys, run_copy, tmp_path):
     one_line_error(capsys, ["train", "--resume", str(run_copy), "--steps", "30", "--out", str(tmp_path / "o"),
                             "--overwrite"], "--out and --overwrite cannot be used with --resume")
     assert fingerprint(run_copy) == before
+
+
+def test_a_failed_run_in_an_empty_folder_leaves_it_empty(capsys, tmp_path):
+    out = tmp_path / "empty"
+    out.mkdir()
+    one_line_error(capsys, ["train", *FAST, "--steps", "5", "--out", str(out), "--eval-every", "2",
+                            "--eval-metrics", "nosuchmetric"], "nosuchmetric")
+    assert out.is_dir() and not list(out.iterdir())

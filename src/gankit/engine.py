@@ -331,7 +331,7 @@ class Trainer:
                         cb.on_diverged(self.view, error)
                     raise
             window_start += time.perf_counter() - outside
-            if stop.requested:
+            if stop.requested and self.step_count < total_steps:  # at the last step the run is simply done
                 bar.close()
                 self._stop(stop.requested, total_steps)
 
@@ -501,12 +501,15 @@ class Trainer:
         last = folder / "last.pt"
         if dist.debug():
             self.check_consistency()
-        bad = self._non_finite()
-        if bad:  # never replace the last good checkpoint with NaN weights (every rank has the same ones)
+        bad, error = self._non_finite(), None
+        if bad:  # never replace the last good checkpoint with NaN weights
             kept = (f"the last finite checkpoint is kept in {last}" if last.is_file()
                     else "no checkpoint was saved yet")
-            raise TrainingDiverged(f"training diverged at step {self.step_count}: the weights of {bad} became "
-                                   f"NaN/inf; {kept} ({DIVERGENCE_ADVICE})")
+            error = TrainingDiverged(f"training diverged at step {self.step_count}: the weights of {bad} became "
+                                     f"NaN/inf; {kept} ({DIVERGENCE_ADVICE})")
+        _, error = dist.agree({}, error)  # every rank stops here, or none does (the save below is collective)
+        if error is not None:
+            raise error
         state = self.state_dict()
         if not is_main_process():
             return last

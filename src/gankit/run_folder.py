@@ -92,6 +92,12 @@ class NewRunFolder:
         self.close()
         if self.backup is not None or self.created:
             shutil.rmtree(self.out, ignore_errors=True)
+        elif self.out.is_dir():  # it was an empty folder: empty again
+            for child in self.out.iterdir():
+                if child.is_dir() and not child.is_symlink():
+                    shutil.rmtree(child, ignore_errors=True)
+                else:
+                    child.unlink(missing_ok=True)
         self._restore()
 
     def _restore(self) -> None:
