@@ -48,12 +48,9 @@ def check_no_symlink(path: Path, root: Path | None = None) -> None:
     """Refuse ``path`` if it, or a folder between ``root`` and it, is a symlink (a planted link in a
     run folder must not make gankit write outside it)."""
     path = Path(path)
-    parts = [path] + list(path.parents)
-    if root is not None:
-        root = Path(root)
-        parts = [p for p in parts if p != root and root in p.parents]
-    else:
-        parts = [path]
+    parts = [path]
+    if root is not None:  # and every folder between root and path
+        parts += [p for p in path.parents if Path(root) in p.parents]
     for p in parts:
         if p.is_symlink():
             raise GankitError(f"refusing to write through the symlink {p} (remove it, or choose another output)")

@@ -108,7 +108,7 @@ def read_state_dict(path: str) -> dict:
     except (pickle.UnpicklingError, RuntimeError, EOFError, ValueError, OSError) as e:
         first = (str(e).strip().splitlines() or [type(e).__name__])[0][:100]
         raise NotPlainWeights(f"{path} is not a plain weights file ({first}); gankit loads weights only with "
-                          "weights_only=True (give a state_dict saved with torch.save(model.state_dict(), PATH))") from None
+                              "weights_only=True (give a state_dict saved with torch.save(model.state_dict(), PATH))") from None
     if isinstance(state, dict) and "state_dict" in state and isinstance(state["state_dict"], dict):
         state = state["state_dict"]
     if not isinstance(state, dict) or not state or not all(isinstance(k, str) and isinstance(v, torch.Tensor)
@@ -133,7 +133,7 @@ def _inception_from_file(cls, weights: str):
         except RuntimeError as e:  # the tensors do not fit Inception-v3
             first = (str(e).strip().splitlines() or ["mismatch"])[0][:100]
             raise NotPlainWeights(f"{weights} does not hold torch-fidelity's Inception-v3 weights ({first}; give "
-                              "pt_inception-2015-12-05 weights)") from None
+                                  "pt_inception-2015-12-05 weights)") from None
 
 
 def get_extractor(kind: str, dataset: str, classifier: str | None = None, inception_weights: str | None = None,
@@ -152,11 +152,6 @@ def get_extractor(kind: str, dataset: str, classifier: str | None = None, incept
             return inception_extractor(inception_weights)
         except NotPlainWeights:  # a file the user named that is not weights (or would run code): say so
             raise
-        except GankitError as e:
-            reason = str(e)
-            warn(f"gankit: Inception-v3 unavailable ({reason}); using the {dataset} domain classifier features "
-                 "instead (pass --inception-weights PATH to use a local copy)")
-            return classifier_extractor(dataset, classifier)
         except Exception as e:  # offline, missing file, corrupt file: never crash mid-run
             reason = str(e).splitlines()[0][:160] if str(e) else type(e).__name__
             warn(f"gankit: Inception-v3 weights unavailable ({reason}); using the {dataset} domain classifier "
