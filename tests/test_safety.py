@@ -18,33 +18,14 @@ import gankit
 from gankit.cli import main
 from gankit.errors import GankitError, TrainingDiverged
 
-FAST = ["--model", "gan", "--dataset", "ring8", "--batch-size", "32", "--quiet"]
-
-
-def run_cli(capsys, argv):
-    rc = main(argv)
-    out, err = capsys.readouterr()
-    return rc, out, err
+from cli_check import fingerprint, run_cli
+from cli_check import one_line_error as _one_line_error
 
 
 def one_line_error(capsys, argv, *needles, code=2):
-    rc, _, err = run_cli(capsys, argv)
-    lines = err.strip().splitlines()
-    assert rc == code and len(lines) == 1 and lines[0].startswith("gankit: error: "), (rc, err)
-    for needle in needles:
-        assert needle in lines[0], (needle, lines[0])
-    return lines[0]
+    return _one_line_error(capsys, argv, *needles, code=code, fix=False)
 
-
-def fingerprint(folder: Path) -> dict[str, str]:
-    """Every file under ``folder`` (a symlink by its target's name) and its sha256."""
-    out = {}
-    for p in sorted(folder.rglob("*")):
-        if p.is_symlink():
-            out[str(p.relative_to(folder))] = "-> " + os.readlink(p)
-        elif p.is_file():
-            out[str(p.relative_to(folder))] = hashlib.sha256(p.read_bytes()).hexdigest()
-    return out
+FAST = ["--model", "gan", "--dataset", "ring8", "--batch-size", "32", "--quiet"]
 
 
 @pytest.fixture(scope="module")

@@ -17,8 +17,8 @@ class _Parser(argparse.ArgumentParser):
     """argparse, but errors in our one-line format, exit code 2."""
 
     def error(self, message: str):
-        where = f"gankit {self.prog.split()[-1]} --help" if " " in self.prog else "gankit --help"
-        self.exit(2, f"gankit: error: {message} (see '{where}')\n")
+        # prog is the whole command path ("gankit features train"), so nested commands point to their own help
+        self.exit(2, f"gankit: error: {message} (see '{self.prog} --help')\n")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -31,10 +31,22 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _innermost(parser: argparse.ArgumentParser, args: argparse.Namespace) -> argparse.ArgumentParser:
+    """The deepest subcommand parser ``args`` went through ("gankit features train")."""
+    while True:
+        subs = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+        if not subs or getattr(args, subs[0].dest, None) not in subs[0].choices:
+            return parser
+        parser = subs[0].choices[getattr(args, subs[0].dest)]
+
+
 def main(argv: list[str] | None = None) -> int:
     from .commands import COMMANDS
 
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args, unknown = parser.parse_known_args(argv)
+    if unknown:  # said by the (sub)command that was given, so the message points to its own --help
+        _innermost(parser, args).error(f"unrecognized arguments: {' '.join(unknown)}")
     args.argv = list(sys.argv[1:] if argv is None else argv)  # what --nproc re-runs under torchrun
     handlers = {command.NAME: command.run for command in COMMANDS}
     try:

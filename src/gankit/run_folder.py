@@ -19,6 +19,7 @@ from pathlib import Path
 
 from . import run_lock
 from .errors import GankitError
+from .safe_write import make_folder
 
 
 def check_location(out: Path, data_paths: list[str | None]) -> None:
@@ -66,15 +67,13 @@ class NewRunFolder:
                 out.rename(self.backup)
             finally:
                 old_lock.close()
+        self.created = not out.is_dir()
         try:
-            self.created = not out.is_dir()
-            out.mkdir(parents=True, exist_ok=True)
-        except FileExistsError:
-            raise GankitError(f"--out {out}: a part of the path is a file (choose another folder)") from None
-        except PermissionError:
-            self._restore()
-            raise GankitError(f"cannot create {out}: permission denied (choose a folder you can write)") from None
-        self._lock = run_lock.acquire(out)
+            make_folder(out)
+            self._lock = run_lock.acquire(out)
+        except GankitError:  # e.g. a full disk: leave things as they were
+            self.failed()
+            raise
 
     def started(self) -> None:
         """The new run made its first step: the old one is gone for good."""

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Iterator
 
 from .errors import GankitError
+from .safe_write import one_line_error
 
 LOCK_NAME = ".lock"
 
@@ -37,10 +38,12 @@ def acquire(run_dir: str | Path):
         f.close()
         raise GankitError(f"run folder {run_dir} is being trained by pid {holder} (wait for it to finish, stop "
                           "it, or choose another --out)") from None
-    f.seek(0)
-    f.truncate()
-    f.write(str(os.getpid()))
-    f.flush()
+    try:  # unbuffered, so a full disk fails here and not again when the file is closed
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, str(os.getpid()).encode(), 0)
+    except OSError as e:  # a full disk: nothing could be trained here anyway
+        f.close()
+        raise one_line_error(e, path, "write") from None
     return f
 
 

@@ -65,10 +65,8 @@ def atomic_output(path: str | Path, root: str | Path | None = None) -> Iterator[
     check_no_symlink(path, root)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-    except FileExistsError:
-        raise GankitError(f"cannot write {path}: {_blocking_file(path)} is a file (choose another path)") from None
-    except PermissionError:
-        raise GankitError(f"cannot write {path}: permission denied (choose a folder you can write)") from None
+    except OSError as e:
+        raise one_line_error(e, path, "write") from None
     if path.is_dir():
         raise GankitError(f"cannot write {path}: it is a folder (give a file name)")
     tmp = temp_name(path)
@@ -79,22 +77,108 @@ def atomic_output(path: str | Path, root: str | Path | None = None) -> Iterator[
                 os.fsync(f.fileno())
         os.replace(tmp, path)
     except OSError as e:
-        if e.errno in (errno.ENOSPC, errno.EDQUOT):
+        raise one_line_error(e, path, "write") from None
+    except RuntimeError as e:  # torch.save reports a full disk as "[enforce fail ...] unexpected pos"
+        if _disk_is_full(path.parent):
             raise disk_full(path, e) from None
-        if e.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
-            raise GankitError(f"cannot write {path}: {os.strerror(e.errno).lower()} (choose a folder you can "
-                              "write)") from None
         raise
     finally:
         with contextlib.suppress(OSError):
             tmp.unlink()
 
 
+def _disk_is_full(folder: Path) -> bool:
+    """Whether ``folder``'s file system is (all but) out of space: checked while the failed temp file still
+    holds what it could write, so a full disk shows as less than a few blocks free."""
+    try:
+        stat = os.statvfs(folder)
+    except OSError:
+        return False
+    return stat.f_bavail * stat.f_frsize < 16 * max(stat.f_bsize, 4096)
+
+
 def _blocking_file(path: Path) -> Path:
-    for p in reversed(path.parents):
+    for p in [*reversed(path.parents), path]:
         if p.exists() and not p.is_dir():
             return p
     return path.parent
+
+
+def _first_existing(path: Path) -> Path:
+    """``path`` or its nearest ancestor that exists (what decides whether ``path`` can be made)."""
+    path = Path(os.path.abspath(path))
+    for p in [path, *path.parents]:
+        if p.exists():
+            return p
+    return Path("/")
+
+
+def _unwritable(folder: Path) -> str | None:
+    """Why nothing can be created in ``folder``, or None. ``os.access`` reports a read-only file system
+    even to root, who passes every permission bit."""
+    if os.access(folder, os.W_OK | os.X_OK):
+        return None
+    try:
+        read_only = bool(os.statvfs(folder).f_flag & os.ST_RDONLY)
+    except OSError:
+        read_only = False
+    return "read-only file system" if read_only else "permission denied"
+
+
+def check_output_file(path: str | Path, flag: str = "--out") -> Path:
+    """Refuse, before any work, an output file that could not be written: a folder, a path under a
+    file, or one in a folder that is read-only. (Minutes of sampling or training must not end in a
+    traceback at the last write.)"""
+    path = Path(path)
+    if path.is_dir():
+        raise GankitError(f"{flag} {path} is a folder (give a file name)")
+    _check_creatable(path.parent, path, flag)
+    return path
+
+
+def check_output_folder(path: str | Path, flag: str = "--out") -> Path:
+    """Like :func:`check_output_file`, for an output folder (it may exist, or be made)."""
+    path = Path(path)
+    if path.exists() and not path.is_dir():
+        raise GankitError(f"{flag} {path} is a file (choose a folder name)")
+    _check_creatable(path, path, flag)
+    return path
+
+
+def _check_creatable(folder: Path, target: Path, flag: str) -> None:
+    existing = _first_existing(folder)
+    if not existing.is_dir():
+        raise GankitError(f"cannot write {flag} {target}: {_blocking_file(Path(os.path.abspath(folder)))} is a file "
+                          "(choose another path)")
+    why = _unwritable(existing)
+    if why:
+        raise GankitError(f"cannot write {flag} {target}: {existing} is not writable ({why}; choose a folder you "
+                          "can write)")
+
+
+def make_folder(path: str | Path, flag: str = "--out") -> Path:
+    """``mkdir -p`` whose failures (a file in the way, no permission, a read-only or full disk) are
+    one-line errors."""
+    path = Path(path)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise one_line_error(e, path, f"create {flag}") from None
+    return path
+
+
+def one_line_error(error: OSError, path: Path, verb: str) -> Exception:
+    """The user's one-line error for an OSError met while trying to ``verb`` ``path`` (a full or
+    read-only disk, no permission, a file where a folder should be); other errors are returned as they
+    are, to be raised unchanged."""
+    if error.errno in (errno.ENOSPC, errno.EDQUOT):
+        return disk_full(path, error)
+    if error.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return GankitError(f"cannot {verb} {path}: {os.strerror(error.errno).lower()} (choose a folder you can "
+                           "write)")
+    if error.errno in (errno.EEXIST, errno.ENOTDIR):
+        return GankitError(f"cannot {verb} {path}: {_blocking_file(path)} is a file (choose another path)")
+    return error
 
 
 def write_text(path: str | Path, text: str, root: str | Path | None = None) -> Path:
@@ -118,13 +202,11 @@ def append_line(path: str | Path, line: str) -> None:
     except OSError as e:
         if e.errno == errno.ELOOP:
             raise GankitError(f"refusing to write through the symlink {path} (remove it)") from None
-        raise
+        raise one_line_error(e, path, "write") from None
     try:
         os.write(fd, (line.rstrip("\n") + "\n").encode())
     except OSError as e:
-        if e.errno in (errno.ENOSPC, errno.EDQUOT):
-            raise disk_full(path, e) from None
-        raise
+        raise one_line_error(e, path, "write") from None
     finally:
         os.close(fd)
 

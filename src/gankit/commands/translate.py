@@ -5,7 +5,7 @@ and centre-cropped when it differs, which is said) and written as DIR/<name>.png
 from pathlib import Path
 
 from ..errors import GankitError
-from ..safe_write import atomic_output
+from ..safe_write import atomic_output, check_output_folder, make_folder
 
 NAME = "translate"
 HELP = "translate images with a trained pix2pix, cyclegan, discogan or srgan run"
@@ -53,6 +53,7 @@ def run(args) -> int:
     extra = result.spec.extra
     c, h, w = extra["a_shape"] if args.direction == "AtoB" else extra["b_shape"]
     files = input_files(args.inputs)
+    check_output_folder(args.out)
     images, resized = [], 0
     for path in files:
         with Image.open(path) as im:
@@ -61,8 +62,7 @@ def run(args) -> int:
         resized += size != (w, h)
         images.append(torch.from_numpy(array.copy()).reshape(h, w, c).permute(2, 0, 1))
     outputs = result.translate(torch.stack(images), args.direction)
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
+    out = make_folder(args.out)
     names = set()
     for path, image in zip(files, outputs):
         name = path.stem if path.stem not in names else f"{path.parent.name}_{path.stem}"

@@ -21,7 +21,7 @@ from tqdm.auto import tqdm
 
 from ..errors import GankitError
 from ..precision import cpu_has_fast_bf16
-from ..safe_write import atomic_output, write_text
+from ..safe_write import atomic_output, check_output_file, write_text
 from .classifier import DomainClassifier
 
 SHIFT = 2
@@ -78,7 +78,7 @@ def train_classifier(dataset: str = "fashion-mnist", out: str | Path | None = No
         train = train.subset(limit, seed=seed)
     if test_limit is not None:
         test = test.subset(test_limit, seed=seed)
-    out = Path(out) if out is not None else user_weights_path(dataset)
+    out = check_output_file(Path(out) if out is not None else user_weights_path(dataset))  # before minutes of training
     bf16 = precision == "bf16" or (precision == "auto" and cpu_has_fast_bf16())
     torch.manual_seed(seed)
     model = DomainClassifier(train.spec.num_classes, train.spec.channels, arch)
@@ -125,7 +125,6 @@ def train_classifier(dataset: str = "fashion-mnist", out: str | Path | None = No
 
 def save_classifier(model: DomainClassifier, meta: dict, out: Path) -> None:
     """Weights + metadata in one file loadable with ``weights_only=True``, and a JSON sidecar."""
-    out.parent.mkdir(parents=True, exist_ok=True)
     state = {k: v.detach().clone() for k, v in model.state_dict().items()}
     with atomic_output(out) as tmp:
         torch.save({"format": "gankit-classifier-1", "meta": meta, "state_dict": state}, tmp)

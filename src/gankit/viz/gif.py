@@ -33,7 +33,6 @@ def save_gif(frames: list, path: str | Path, frame_ms: int = 200, last_ms: int =
     if not frames:
         raise ValueError("no frames to animate")
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     size = frames[0].size
     frames = [f if f.size == size else f.resize(size) for f in frames]
     durations = [frame_ms] * (len(frames) - 1) + [last_ms]

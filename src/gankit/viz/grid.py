@@ -16,7 +16,6 @@ def save_image_grid(images: torch.Tensor, path: str | Path, nrow: int | None = N
     from torchvision.utils import make_grid
 
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     nrow = nrow or max(1, math.ceil(math.sqrt(len(images))))
     grid = make_grid(images.cpu(), nrow=nrow, padding=padding, pad_value=255)
     array = grid.permute(1, 2, 0).numpy()
@@ -36,7 +35,6 @@ def save_scatter(points: torch.Tensor, path: str | Path, reference: torch.Tensor
     import matplotlib.pyplot as plt
 
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     fig, ax = plt.subplots(figsize=(4, 4), dpi=100)
     if reference is not None:
         r = reference.cpu().numpy()

@@ -33,7 +33,6 @@ def plot_truncation_sweep(rows: list[dict], path: str | Path, title: str = "") -
         fig.suptitle(title, fontsize=9)
     fig.tight_layout()
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     with atomic_output(path) as tmp:
         fig.savefig(tmp, dpi=110)
     plt.close(fig)
