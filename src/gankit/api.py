@@ -18,7 +18,7 @@ import yaml
 
 from . import __version__
 from .callbacks import build_callbacks
-from .checkpoint import load_checkpoint
+from .checkpoint import load_run_checkpoint
 from .config import TrainConfig, load_yaml
 from .data import Dataset, DataSpec, get_dataset, to_uint8
 from . import distributed
@@ -64,7 +64,7 @@ class Run:
         return "G" in self._ema
 
     def _load(self) -> None:
-        state = load_checkpoint(self.path / "checkpoints" / "last.pt")
+        state = load_run_checkpoint(self.path / "checkpoints" / "last.pt")
         if state.get("model") != self.config.model:
             raise GankitError(f"checkpoint in {self.path} is from model {state.get('model')!r}, but config.yaml "
                               f"says {self.config.model!r} (restore the matching config.yaml or retrain)")
@@ -166,11 +166,15 @@ def load_run(path: str | Path) -> Run:
     if not cfg_file.is_file():
         raise GankitError(f"{path} has no config.yaml (is it a gankit run folder?)")
     data = load_yaml(cfg_file)
+    incomplete = f"{cfg_file} is incomplete (it needs 'train' and 'data' sections, each a mapping; restore it)"
+    if not (isinstance(data.get("train"), dict) and isinstance(data.get("data"), dict)
+            and isinstance(data.get("runtime", {}), (dict, type(None)))):
+        raise GankitError(incomplete)
+    config = TrainConfig.from_dict(data["train"], source=str(cfg_file)).validate(str(cfg_file))
     try:
-        config = TrainConfig.from_dict(data["train"], source=str(cfg_file))
         spec = DataSpec.from_dict(data["data"])
-    except (KeyError, TypeError):
-        raise GankitError(f"{cfg_file} is incomplete (it needs 'train' and 'data' sections; restore it)") from None
+    except (KeyError, TypeError, ValueError):
+        raise GankitError(incomplete) from None
     return Run(path, config, spec, data.get("runtime"))
 
 
@@ -375,7 +379,7 @@ def _resume_locked(path: Path, run: Run, quiet: bool, dataset: Dataset | None, o
         flag = "param" if bad[0] == "params" else bad[0].replace("_", "-")  # the config key 'params' is --param
         raise GankitError(f"--{flag} cannot change when resuming (only --steps, --epochs "
                           "and output cadences can; start a new run to change the rest)")
-    state = load_checkpoint(path / "checkpoints" / "last.pt")
+    state = load_run_checkpoint(path / "checkpoints" / "last.pt")
     if state.get("model") != run.config.model:
         raise GankitError(f"checkpoint in {path} is from model {state.get('model')!r}, not {run.config.model!r} "
                           "(restore the matching config.yaml or start a new run)")
@@ -402,7 +406,7 @@ def _resume_locked(path: Path, run: Run, quiet: bool, dataset: Dataset | None, o
         trainer = Trainer(cfg, game, dataset, path, device, precision, quiet, callbacks)
         try:
             trainer.load_state_dict(state)
-        except (RuntimeError, KeyError, ValueError):
+        except (RuntimeError, KeyError, ValueError, TypeError, AttributeError, IndexError):  # a damaged checkpoint
             raise GankitError(f"checkpoint in {path} does not match its config.yaml (restore the matching files)") from None
         run.runtime.update(_world_runtime(cfg, device))
         if is_main_process():

@@ -13,8 +13,9 @@ upgraded on load, so runs written before still sample and resume.
 from __future__ import annotations
 
 import os
-import pickle
+import reprlib
 import shutil
+import warnings
 from pathlib import Path
 
 import torch
@@ -24,6 +25,10 @@ from .safe_write import atomic_output
 
 FORMAT = "gankit-checkpoint-2"
 FORMAT_1 = "gankit-checkpoint-1"
+#: what a damaged checkpoint's error says to do
+RESTORE = "copy an earlier checkpoints/step_*.pt over last.pt, or train the run again"
+#: the keys every run's checkpoint holds, and their types: sampling and resuming read them unguarded
+RUN_KEYS = {"model": str, "step": int, "game": dict, "ema": dict, "optimizers": dict}
 
 
 def save_atomic(state: dict, path: str | Path) -> None:
@@ -61,19 +66,42 @@ def snapshot(src: str | Path, dst: str | Path) -> None:
 
 
 def load_checkpoint(path: str | Path, map_location="cpu") -> dict:
+    """A gankit checkpoint file as a dict (format 1 upgraded); anything else is a one-line error."""
     path = Path(path)
+    if path.is_dir():
+        raise GankitError(f"checkpoint {path} is a folder, not a file ({RESTORE})")
     if not path.is_file():
         raise GankitError(f"no checkpoint at {path} (train the run first, or pick a run folder with checkpoints/last.pt)")
     try:
-        state = torch.load(path, map_location=map_location, weights_only=True)
-    except (RuntimeError, pickle.UnpicklingError, EOFError, ValueError, OSError) as e:
-        first = str(e).strip().splitlines()[0][:120] if str(e).strip() else type(e).__name__
-        raise GankitError(f"checkpoint {path} is corrupt or not a gankit checkpoint ({first}); "
-                          "use another snapshot from checkpoints/") from None
+        with warnings.catch_warnings():  # torch warns of odd pickle protocols in a garbled file: one line, not two
+            warnings.simplefilter("ignore")
+            state = torch.load(path, map_location=map_location, weights_only=True)
+    except Exception as e:  # noqa: BLE001 - weights_only runs no code, so any failure is a damaged or foreign file
+        first = str(e).strip().splitlines()[0].split(". ")[0][:100] if str(e).strip() else type(e).__name__
+        raise GankitError(f"checkpoint {path} is corrupt or not a gankit checkpoint ({first}; {RESTORE})") from None
     if isinstance(state, dict) and state.get("format") == FORMAT_1:
-        return upgrade_format_1(state)
+        try:
+            return upgrade_format_1(state)
+        except (KeyError, TypeError, AttributeError):
+            raise GankitError(f"checkpoint {path} is a damaged format-1 checkpoint ({RESTORE})") from None
     if not isinstance(state, dict) or state.get("format") != FORMAT:
-        raise GankitError(f"{path} is not a gankit checkpoint (expected format {FORMAT})")
+        raise GankitError(f"{path} is not a gankit checkpoint (expected format {FORMAT}; {RESTORE})")
+    return state
+
+
+def load_run_checkpoint(path: str | Path, map_location="cpu") -> dict:
+    """:func:`load_checkpoint`, then the keys a run's sampling and resuming read (:data:`RUN_KEYS`):
+    a checkpoint edited, cut short or written by other code is a one-line error here, not a KeyError
+    halfway through rebuilding the networks."""
+    path = Path(path)
+    state = load_checkpoint(path, map_location)
+    for key, kind in RUN_KEYS.items():
+        if key not in state:
+            raise GankitError(f"checkpoint {path} has no '{key}' ({RESTORE})")
+        value = state[key]
+        if not isinstance(value, kind) or isinstance(value, bool) or (key == "step" and value < 0):
+            wanted = "an integer >= 0" if kind is int else f"a {kind.__name__}"
+            raise GankitError(f"checkpoint {path} holds {key} = {reprlib.repr(value)}, not {wanted} ({RESTORE})")
     return state
 
 

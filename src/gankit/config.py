@@ -7,6 +7,11 @@ Fields left as ``None`` take the model recipe's default (the paper's values); th
 from __future__ import annotations
 
 import dataclasses
+import difflib
+import math
+import reprlib
+import types
+import typing
 from dataclasses import dataclass, fields
 from pathlib import Path
 
@@ -17,6 +22,16 @@ from .errors import GankitError
 PRECISIONS = ("auto", "fp32", "bf16", "fp16")
 DEVICES = ("auto", "cpu", "cuda")
 OPTIMIZERS = ("adam", "rmsprop", "sgd")
+#: each seed's bound: torch's generators take 64 bits, and the seeds derived from these (seed + offsets,
+#: label_seed * 1000 + class in gankit.data.semi_supervised) must still fit
+SEED_LIMITS = {"seed": 2**63, "subset_seed": 2**63, "label_seed": 2**63 // 1000}
+#: a value for each key whose default is None, shown in type errors (the others show their default)
+EXAMPLES = {"data_root": "data/", "image_size": 32, "channels": 3, "subset": 1000, "labels_per_class": 100,
+            "steps": 2000, "epochs": 10, "arch": "dcgan", "width": 64, "z_dim": 100, "g_loss": "non-saturating",
+            "n_critic": 5, "critic_warmup": True, "optim_g": "adam", "optim_d": "adam", "lr_g": 0.0002,
+            "lr_d": 0.0002, "betas_g": [0.5, 0.999], "betas_d": [0.5, 0.999], "params": {"gamma": 0.5},
+            "ema": 10000, "r1": 10, "r1_every": 16, "stage_kimg": 10, "label_smoothing": 0.9,
+            "instance_noise": 0.1, "diffaugment": "color,translation,cutout", "eval_every": 1000}
 
 
 @dataclass
@@ -88,8 +103,20 @@ class TrainConfig:
     eval_metrics: str = "fid"
     eval_n: int = 2000
 
-    def validate(self) -> "TrainConfig":
-        """Raise a one-line :class:`GankitError` for any value that cannot work."""
+    def validate(self, source: str = "config") -> "TrainConfig":
+        """Raise a one-line :class:`GankitError` for any value that cannot work: the type of every key
+        first (so the range checks below never compare a string), then the ranges."""
+        self.check_types(source)
+        for name in ("betas_g", "betas_d"):
+            value = getattr(self, name)
+            if value is not None and not (len(value) == 2 and all(0 <= b < 1 for b in value)):
+                raise GankitError(f"{name.replace('_', '-')} must be 2 numbers in [0, 1), not {value!r} "
+                                  f"(e.g. {name}: [0.5, 0.999], Adam's beta1 and beta2)")
+        for name, limit in SEED_LIMITS.items():
+            value = getattr(self, name)
+            if not 0 <= value < limit:
+                bound = "2**63" if limit == 2**63 else limit
+                raise GankitError(f"{name.replace('_', '-')} must be in [0, {bound}), not {value} (e.g. 0)")
         positive = ["batch_size", "sample_every", "checkpoint_every", "log_every", "grid_size"]
         positive += [n for n in ("steps", "image_size", "width", "z_dim", "n_critic", "eval_every", "eval_n", "r1_every",
                                    "subset", "labels_per_class")
@@ -108,7 +135,8 @@ class TrainConfig:
                                             or self.stage_kimg <= 0):
             raise GankitError(f"stage-kimg must be a positive number of thousands of images, not {self.stage_kimg!r}")
         if self.keep_checkpoints < 0:
-            raise GankitError(f"keep-checkpoints must be >= 0, not {self.keep_checkpoints}")
+            raise GankitError(f"keep-checkpoints must be >= 0, not {self.keep_checkpoints} "
+                              "(e.g. 3; 0 keeps only checkpoints/last.pt)")
         if self.precision not in PRECISIONS:
             raise GankitError(f"unknown precision {self.precision!r} (use one of: {', '.join(PRECISIONS)})")
         if self.device not in DEVICES and not str(self.device).startswith("cuda:"):
@@ -162,26 +190,89 @@ class TrainConfig:
     def keys(cls) -> list[str]:
         return [f.name for f in fields(cls)]
 
+    def check_types(self, source: str = "config") -> None:
+        """Each key's value against its field's annotation (``int | None``, ``list[float] | None``...):
+        YAML gives strings, lists, dates, bools and .inf/.nan anywhere, and a wrong type must be one
+        line naming the key, not a TypeError deep in training."""
+        hints = typing.get_type_hints(type(self))
+        for f in fields(self):
+            value = getattr(self, f.name)
+            kinds = _alternatives(hints[f.name])
+            if not any(_is_a(value, kind) for kind in kinds):
+                wanted = " or ".join(_KIND_WORDS[typing.get_origin(k) or k] for k in kinds if k is not type(None))
+                example = yaml.safe_dump({f.name: EXAMPLES.get(f.name, f.default)}, default_flow_style=True).strip()
+                default = ", or null for the model's default" if type(None) in kinds else ""
+                raise GankitError(f"{source}: {f.name.replace('_', '-')} must be {wanted}, not {reprlib.repr(value)} "
+                                  f"(e.g. {example[1:-1]}{default})")
+
     @classmethod
     def from_dict(cls, d: dict, source: str = "config") -> "TrainConfig":
-        unknown = sorted(set(d) - set(cls.keys()))
+        """A checked config from a mapping (a YAML file, a run's config.yaml, keyword arguments): an unknown
+        key names its closest valid one, a wrong type names the key."""
+        unknown = sorted(set(d) - set(cls.keys()), key=str)
         if unknown:
-            raise GankitError(f"unknown config key {unknown[0]!r} in {source} "
-                              f"(valid keys: {', '.join(cls.keys())})")
-        return cls(**d)
+            key = unknown[0]
+            close = difflib.get_close_matches(key.replace("-", "_"), cls.keys(), n=1) if isinstance(key, str) else []
+            hint = f"did you mean {close[0]!r}? " if close else ""
+            raise GankitError(f"unknown config key {key!r} in {source} "
+                              f"({hint}valid keys: {', '.join(cls.keys())})")
+        config = cls(**d)
+        config.check_types(source)
+        return config
+
+
+#: how a type error names each annotation's type
+_KIND_WORDS = {bool: "true or false", int: "an integer", float: "a finite number", str: "a string",
+               list: "a list of finite numbers", dict: "a mapping"}
+
+
+def _alternatives(hint) -> tuple:
+    """The types a field's annotation allows: ``int | None`` -> (int, NoneType); ``str`` -> (str,)."""
+    union = isinstance(hint, types.UnionType) or typing.get_origin(hint) is typing.Union
+    return typing.get_args(hint) if union else (hint,)
+
+
+def _is_a(value, kind) -> bool:
+    """``value`` fits one alternative of a field's annotation. YAML's booleans are not numbers here, an
+    integer is a number, and inf/nan are no number a config can mean (they end in a NaN run)."""
+    if kind is type(None):
+        return value is None
+    if kind is bool:
+        return isinstance(value, bool)
+    if isinstance(value, bool):
+        return False
+    if kind is int:
+        return isinstance(value, int)
+    if kind is float:
+        return isinstance(value, int) or (isinstance(value, float) and math.isfinite(value))
+    if typing.get_origin(kind) is list:
+        return isinstance(value, list) and all(_is_a(v, typing.get_args(kind)[0]) for v in value)
+    return isinstance(value, kind)
 
 
 def load_yaml(path: str | Path) -> dict:
-    """Read a YAML mapping; a missing file or bad YAML is a one-line error."""
+    """Read a YAML mapping; a missing, unreadable, binary or malformed file is a one-line error."""
     path = Path(path)
+    if path.is_dir():
+        raise GankitError(f"config file {path} is a folder (give the path of a YAML file of config keys, "
+                          "e.g. configs/demo.yaml)")
     if not path.is_file():
         raise GankitError(f"config file {path} not found (check the path)")
     try:
-        data = yaml.safe_load(path.read_text())
+        text = path.read_bytes().decode("utf-8")
+    except OSError as e:
+        raise GankitError(f"cannot read config file {path}: {e.strerror or e} (check its permissions)") from None
+    except UnicodeDecodeError as e:
+        raise GankitError(f"{path} is not a UTF-8 text file (byte {e.object[e.start]:#04x} at offset {e.start}; "
+                          "give a YAML file, saved as UTF-8)") from None
+    try:
+        data = yaml.safe_load(text)
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark else ""
         raise GankitError(f"{path} is not valid YAML{where} (fix the syntax)") from None
+    except RecursionError:
+        raise GankitError(f"{path} nests too deeply to be a config (a config is one mapping of keys to values)") from None
     if data is None:
         return {}
     if not isinstance(data, dict):
