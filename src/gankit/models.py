@@ -15,6 +15,7 @@ from typing import Callable
 
 import torch
 from torch import nn
+from torch.overrides import TorchFunctionMode
 
 from .config import TrainConfig
 from .data.base import DataSpec
@@ -206,12 +207,48 @@ PARAM_RANGES = {
 }
 
 
+#: the most bytes of tensors one Game may create when it is built (its nets' parameters and buffers): 4 GiB,
+#: a billion 32-bit numbers, as many as the largest GAN published (GigaGAN's generator) and 60x gankit's
+#: largest default (pix2pix, 17M); training then holds about 4x that (gradients, Adam's two moments). Past
+#: it, a --width, --z-dim or --image-size is refused before the memory is taken, not by the allocator or the
+#: OOM killer.
+MAX_BUILD_BYTES = 4 << 30
+
+
+class _BuildBudget(TorchFunctionMode):
+    """While a Game is built: size each new tensor on the meta device first (which takes no memory) and
+    refuse the build once the total would pass :data:`MAX_BUILD_BYTES`, before that tensor is allocated."""
+
+    FACTORIES = {torch.empty, torch.zeros, torch.ones, torch.full, torch.rand, torch.randn}
+
+    def __init__(self, cfg: TrainConfig):
+        super().__init__()
+        self.cfg, self.total = cfg, 0
+
+    def __torch_function__(self, func, types, args=(), kwargs=None):
+        kwargs = kwargs or {}
+        if func in self.FACTORIES:  # (this mode is off in here: the probe is not counted twice)
+            probe = {k: v for k, v in kwargs.items() if k not in ("generator", "out")}
+            shape = func(*args, **{**probe, "device": "meta"})
+            self.total += shape.numel() * shape.element_size()
+            if self.total > MAX_BUILD_BYTES:
+                now = ", ".join(f"--{k.replace('_', '-')} {getattr(self.cfg, k)}" for k in ("width", "z_dim")
+                                if getattr(self.cfg, k) is not None)
+                raise GankitError(f"{self.cfg.model}'s nets would take more than {MAX_BUILD_BYTES >> 30} GiB, "
+                                  f"gankit's limit (one tensor alone: {'x'.join(map(str, shape.shape))}, "
+                                  f"{shape.numel() * shape.element_size() / 2**30:.1f} GiB) (lower --width, --z-dim "
+                                  f"or --image-size{f'; now {now}' if now else ''})")
+        return func(*args, **kwargs)
+
+
 def build_game(cfg: TrainConfig, spec: DataSpec) -> Game:
-    """Build the Game of a resolved config (see :func:`resolve`), plus the tricks it asks for."""
+    """Build the Game of a resolved config (see :func:`resolve`), plus the tricks it asks for; nets past
+    :data:`MAX_BUILD_BYTES` are a one-line error."""
     info = get_model(cfg.model)
     if cfg.params is None or set(cfg.params) != set(info.params):  # e.g. a run written before params existed
         cfg = dataclasses.replace(cfg, params=_params(info, cfg.params, spec, cfg.to_dict()))
-    game = info.build(spec, cfg)
+    with _BuildBudget(cfg):
+        game = info.build(spec, cfg)
     augment = build_augment(cfg, spec, game.nets["D"] if "D" in game.nets else None)
     if augment is not None:
         if not isinstance(game, LatentGame):

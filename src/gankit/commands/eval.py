@@ -5,10 +5,18 @@ uses torch-fidelity's Inception-v3 (downloaded, or --inception-weights PATH) and
 the classifier with a one-line message when the weights cannot be had.
 """
 
-from .argtypes import positive_int
+from pathlib import Path
+
+from ..errors import GankitError
+from ..safe_write import check_output_file
+from .argtypes import positive_int, seed
 
 NAME = "eval"
 HELP = "evaluate a run: FID, KID, IS, precision/recall, SWD, coverage... (writes eval.json)"
+#: the fewest samples each metric is defined on (the others take any): FID's covariance and KID's unbiased
+#: MMD need 2, precision/recall and density/coverage a k-th nearest neighbour other than the sample itself,
+#: k = 5 (gankit.metrics.prdc)
+MIN_SAMPLES = {"fid": 2, "kid": 2, "pr": 6, "dc": 6}
 
 
 def add_arguments(p) -> None:
@@ -19,7 +27,7 @@ def add_arguments(p) -> None:
                    help="samples to draw (default 10000; translation runs: test inputs, default all)")
     p.add_argument("--metrics", default=None,
                    help=f"comma-separated, default all that apply: {','.join(METRICS)}")
-    p.add_argument("--seed", type=int, default=0, help="sampling seed (default 0)")
+    p.add_argument("--seed", type=seed, default=0, help="sampling seed (default 0)")
     p.add_argument("--split", default="test", choices=("test", "train"), help="real data to compare with (default test)")
     p.add_argument("--extractor", default="auto", choices=("auto", "classifier", "inception"),
                    help="feature network (auto: Inception if --inception-weights is given, else the classifier)")
@@ -42,8 +50,12 @@ def run(args) -> int:
     from ..metrics.table import metric_table
 
     check_truncation(args.truncation, args.truncation_method)
+    if Path(args.run).is_dir():  # eval.json goes into the run: a read-only run fails now, not after sampling
+        check_output_file(Path(args.run) / "eval.json", "the run's")
     if _translation_run(args.run):
         return _evaluate_translation(args)
+    if args.n is not None:
+        check_sample_count(args.n, args.metrics, "--n")
     result = evaluate(args.run, args.metrics, n=args.n or 10000, seed=args.seed, split=args.split, extractor=args.extractor,
                       classifier=args.classifier, inception_weights=args.inception_weights,
                       use_cache=not args.no_cache, ema=args.ema, truncation=args.truncation,
@@ -57,6 +69,18 @@ def run(args) -> int:
     print(metric_table(result["metrics"]))
     print(f"({result['seconds']['total']:.1f} s; written to {args.run}/eval.json)")
     return 0
+
+
+def check_sample_count(n: int, metrics: str | None, flag: str) -> None:
+    """A one-line error when ``n`` samples are too few for one of ``metrics`` (None: all), naming the minimum."""
+    from ..metrics.evaluate import parse_metrics
+
+    names = parse_metrics(metrics)
+    need = max(MIN_SAMPLES.get(name, 1) for name in names)
+    if n < need:
+        which = [name for name in names if MIN_SAMPLES.get(name, 1) == need]
+        raise GankitError(f"{flag} {n} is too few samples: {' and '.join(which)} need{'s' * (len(which) == 1)} at "
+                          f"least {need} (pass {flag} {need} or more; a few thousand give stable numbers)")
 
 
 def _translation_run(path) -> bool:

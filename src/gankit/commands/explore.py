@@ -7,11 +7,14 @@ With no picture chosen, it draws every picture the model supports."""
 
 from pathlib import Path
 
-from .argtypes import positive_int
-from ..safe_write import check_no_symlink, write_text
+from .argtypes import at_most, positive_int, seed
+from ..safe_write import check_no_symlink, check_output_folder, make_folder, write_text
 
 NAME = "explore"
 HELP = "latent space: interpolation, random walk, class rows, code sweeps, truncation, arithmetic, style mixing"
+#: every picture is decoded in one piece: at most 100 columns (a row wider than that is no longer readable)
+#: and 100 rows of them, and 1000 frames of random walk (80 s of GIF at 80 ms a frame)
+MAX_COLUMNS, MAX_ROWS, MAX_FRAMES = 100, 100, 1000
 
 
 def add_arguments(p) -> None:
@@ -43,12 +46,15 @@ def add_arguments(p) -> None:
     p.add_argument("--psis", default="0.2,0.3,0.4,0.5,0.6,0.7,0.8,0.9,1.0",
                    help="psi values of --truncation-sweep (default 0.2 to 1.0 by 0.1)")
     p.add_argument("--seeds", default="0,1,2,3,4,5", help="seeds for interpolation endpoints (default 0,1,2,3,4,5)")
-    p.add_argument("--steps", type=positive_int, default=10, help="columns per interpolation / sweep (default 10)")
-    p.add_argument("--rows", type=positive_int, default=6, help="rows of class / code pictures (default 6)")
-    p.add_argument("--frames", type=positive_int, default=60, help="frames of the random walk (default 60)")
+    p.add_argument("--steps", type=at_most(MAX_COLUMNS, "columns of one picture"), default=10,
+                   help=f"columns per interpolation / sweep (default 10, at most {MAX_COLUMNS})")
+    p.add_argument("--rows", type=at_most(MAX_ROWS, "rows of one picture"), default=6,
+                   help=f"rows of class / code pictures (default 6, at most {MAX_ROWS})")
+    p.add_argument("--frames", type=at_most(MAX_FRAMES, "frames of one GIF"), default=60,
+                   help=f"frames of the random walk (default 60, at most {MAX_FRAMES})")
     p.add_argument("--class", dest="label", type=int, default=None, help="class for conditional models (default 0)")
     p.add_argument("--between", default=None, metavar="A,B", help="classes to interpolate between (default 0,1)")
-    p.add_argument("--seed", type=int, default=0, help="seed of the walk and of the class / code rows")
+    p.add_argument("--seed", type=seed, default=0, help="seed of the walk and of the class / code rows")
     p.add_argument("--no-ema", dest="ema", action="store_false",
                    help="explore the raw G even where the run keeps an EMA copy of it (--ema)")
 
@@ -58,13 +64,19 @@ def run(args) -> int:
     from ..errors import GankitError
     from ..viz.gif import save_gif, tensor_frames
     from ..viz.grid import save_image_grid
-    from ..viz.latent import TRUNCATION_METHODS, LatentExplorer, parse_arithmetic, parse_seeds
+    from ..viz.latent import TRUNCATION_METHODS, LatentExplorer, parse_arithmetic, parse_integers, parse_seeds
+    from .eval import check_sample_count
 
+    if args.truncation_sweep:
+        check_sample_count(args.sweep_n, "fid,pr", "--sweep-n")  # the metrics of the sweep (gankit.evaluation)
     result = load_run(args.run)
     ex = LatentExplorer(result, args.truncation, args.truncation_method, ema=args.ema, cutoff=args.truncation_cutoff,
                         space=args.space)
+    if args.truncation_sweep:
+        ex.sampler.check_count(args.sweep_n, "--sweep-n")
     out = Path(args.out) if args.out else result.path / "explore"
     check_no_symlink(out, result.path if result.path.resolve() in out.resolve().parents else None)
+    check_output_folder(out)  # a file in the way or a read-only folder: before any picture is drawn
     chosen = (args.interpolate or args.walk or args.classes or args.codes or args.arithmetic or args.truncation_sweep
               or args.style_mix)
     if args.cutoff is not None and not args.style_mix:
@@ -93,7 +105,7 @@ def run(args) -> int:
         grid(walk[:: max(1, len(walk) // 10)][:10], "walk.png", 10)
     if args.classes or (not chosen and ex.conditional):
         grid(ex.class_rows(args.steps, args.seed), "classes.png", args.steps)
-        a, b = (parse_seeds(args.between) + [None])[:2] if args.between else (0, 1)
+        a, b = (parse_integers(args.between, "classes", "--between 3,7") + [None])[:2] if args.between else (0, 1)
         if b is None:
             raise GankitError("--between needs two classes, e.g. --between 3,7")
         try:
@@ -145,7 +157,7 @@ def _sweep(run, args, out: Path) -> list[Path]:
     except ValueError:
         raise GankitError(f"--psis must be comma-separated numbers, e.g. 0.2,0.5,1.0, not {args.psis!r}") from None
     rows = truncation_sweep(run, psis, method=args.truncation_method, n=args.sweep_n, ema=args.ema)
-    out.mkdir(parents=True, exist_ok=True)
+    make_folder(out)
     table = out / "truncation_sweep.json"
     write_text(table, json.dumps({"method": args.truncation_method, "n": args.sweep_n, "ema": args.ema,
                                   "rows": rows}, indent=2) + "\n")

@@ -7,7 +7,7 @@ it with its test accuracy; ``gankit features info`` shows which weights evaluati
 import shlex
 import sys
 
-from .argtypes import positive_float, positive_int
+from .argtypes import positive_float, positive_int, seed
 
 NAME = "features"
 HELP = "train or inspect the domain classifier used by the metrics"
@@ -21,7 +21,7 @@ def add_arguments(p) -> None:
     t.add_argument("--epochs", type=positive_int, default=8)
     t.add_argument("--batch-size", type=positive_int, default=256)
     t.add_argument("--lr", type=positive_float, default=3e-3)
-    t.add_argument("--seed", type=int, default=0)
+    t.add_argument("--seed", type=seed, default=0)
     t.add_argument("--arch", choices=("small", "base"), default="base",
                    help="base (default: full-resolution first layer) or small (faster, about 1 point less accurate)")
     t.add_argument("--precision", choices=("auto", "fp32", "bf16"), default="auto")

@@ -3,18 +3,21 @@
 from pathlib import Path
 
 from ..errors import GankitError
-from ..safe_write import atomic_output
-from .argtypes import positive_int
+from ..safe_write import atomic_output, check_output_file
+from .argtypes import positive_int, seed
 
 NAME = "sample"
 HELP = "draw samples from a trained run"
+#: the most samples one picture shows: a 100 x 100 grid (or scatter of 10k points), beyond which the tiles
+#: are too small to look at and the PNG grows to gigabytes; more samples go to an .npy array
+MAX_PICTURE = 10_000
 
 
 def add_arguments(s) -> None:
     s.add_argument("run", help="run folder")
     s.add_argument("--n", type=positive_int, default=64, help="number of samples (default 64)")
     s.add_argument("--out", required=True, help="grid.png (picture) or samples.npy (uint8 array)")
-    s.add_argument("--seed", type=int, default=None)
+    s.add_argument("--seed", type=seed, default=None)
     s.add_argument("--class", dest="label", type=int, default=None, help="class to sample (conditional models)")
     s.add_argument("--text", action="append", metavar="CAPTION", default=None,
                    help="text2image: the caption to draw (repeatable: one row of --n // K images per caption)")
@@ -42,9 +45,14 @@ def run(args) -> int:
     out = Path(args.out)
     if out.suffix.lower() not in (".png", ".npy"):
         raise GankitError(f"--out must end in .png (a grid) or .npy (an array), not {out.name!r}")
+    if out.suffix.lower() == ".png" and args.n > MAX_PICTURE:
+        raise GankitError(f"--n {args.n} is too many samples for one picture (at most {MAX_PICTURE}, a 100 x 100 "
+                          f"grid; write more to an array: --out {out.with_suffix('.npy').name})")
     check_output(out, args.overwrite)
     check_truncation(args.truncation, args.truncation_method)
     sampler = result.sampler(ema=args.ema)
+    if hasattr(sampler, "latent"):  # before any branch allocates n of anything (a translation run has no samples)
+        sampler.check_count(args.n)
     if args.label is not None:
         if not sampler.conditional:
             raise GankitError(f"--class needs a class-conditional model; {result.config.model} is unconditional")
@@ -88,6 +96,7 @@ def check_output(out: Path, overwrite: bool) -> None:
         raise GankitError(f"--out {out} is a folder (give a file name ending in .png or .npy)")
     if out.exists() and not overwrite:
         raise GankitError(f"{out} already exists (pass --overwrite to replace it, or choose another --out)")
+    check_output_file(out)  # a file in the way, a read-only folder: before any sample is drawn
 
 
 def _sweep(result, sampler, args, opts):

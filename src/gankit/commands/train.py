@@ -3,7 +3,7 @@
 import argparse
 
 from ..errors import GankitError
-from .argtypes import name_value, non_negative_float, positive_float, positive_int
+from .argtypes import at_most, name_value, non_negative_float, positive_float, positive_int, process_count, seed
 
 NAME = "train"
 HELP = "train a model (or --resume a run)"
@@ -17,20 +17,26 @@ CONFIG_FLAGS = ("model", "dataset", "data_root", "image_size", "channels", "step
                 "subset", "subset_seed", "labels_per_class", "label_seed", "diffaugment", "ada", "ada_target", "ada_kimg",
                 "eval_every", "eval_metrics", "eval_n")
 
+#: the largest --image-size: every net in gankit is built for at most 256 x 256 (pix2pix's U-Net and
+#: CycleGAN's ResNet, as in their papers; the sample GANs stop at 64), and a dataset is resized in memory
+#: at load time (Fashion-MNIST's 60k images take 3.9 GB at 256, and 16x that at 1024)
+MAX_IMAGE_SIZE = 256
+
 
 def add_arguments(t) -> None:
     t.add_argument("--model", help="model name (see 'gankit models'); default dcgan")
     t.add_argument("--dataset", help="fashion-mnist, mnist, ring8, grid25 or a folder of images")
     t.add_argument("--data-root", help="folder holding the dataset files")
-    t.add_argument("--image-size", type=positive_int, help="resize images to N x N at load time")
+    t.add_argument("--image-size", type=at_most(MAX_IMAGE_SIZE, "the largest size gankit's nets are built for"),
+                   help=f"resize images to N x N at load time (at most {MAX_IMAGE_SIZE})")
     t.add_argument("--channels", type=int, choices=(1, 3), help="convert images to 1 (gray) or 3 (RGB) channels")
     t.add_argument("--subset", type=positive_int, metavar="N",
                    help="train on a fixed, seeded subset of N training images (small-data runs; recorded in config.yaml)")
-    t.add_argument("--subset-seed", type=int, help="which subset --subset takes (default 0)")
+    t.add_argument("--subset-seed", type=seed, help="which subset --subset takes (default 0)")
     t.add_argument("--labels-per-class", type=positive_int, metavar="N",
                    help="semi-supervised (ssgan): keep the labels of a seeded N training images per class and hide "
                         "the rest (recorded in config.yaml)")
-    t.add_argument("--label-seed", type=int, help="which N images --labels-per-class keeps (default 0)")
+    t.add_argument("--label-seed", type=seed, help="which N images --labels-per-class keeps (default 0)")
     t.add_argument("--steps", type=positive_int, help="generator updates in total (default 2000)")
     t.add_argument("--epochs", type=positive_float, help="passes over the data (sets --steps)")
     t.add_argument("--batch-size", type=positive_int)
@@ -75,14 +81,14 @@ def add_arguments(t) -> None:
     t.add_argument("--ada-target", type=positive_float, help="ADA's target for E[sign D(real)] (default 0.6)")
     t.add_argument("--ada-kimg", type=positive_float,
                    help="thousands of images for ADA's p to go from 0 to 1 (default 100)")
-    t.add_argument("--seed", type=int)
+    t.add_argument("--seed", type=seed)
     t.add_argument("--device", help="auto, cpu or cuda")
     t.add_argument("--precision", help="auto (default: bf16 where the CPU/GPU runs it natively), fp32, bf16 or fp16 (CUDA)")
     t.add_argument("--compile", action="store_true", default=None,
                    help="torch.compile G and D (the first step pays the compile time, logged as compile_s)")
     t.add_argument("--channels-last", action="store_true", default=None,
                    help="channels_last (NHWC) memory format for the conv nets")
-    t.add_argument("--nproc", type=positive_int, metavar="N",
+    t.add_argument("--nproc", type=process_count, metavar="N",
                    help="train with N processes on this machine (re-runs itself under torchrun; --batch-size is "
                         "the global batch, split over them; see docs/distributed.md)")
     t.add_argument("--sync-bn", action="store_true", default=None,
@@ -113,6 +119,11 @@ def run(args) -> int:
 
         return relaunch(args.nproc, args.batch_size, args.argv)
 
+    if args.eval_n is not None:  # the metrics given here, or the config's default (a config file's are not read yet)
+        from ..config import TrainConfig
+        from .eval import check_sample_count
+
+        check_sample_count(args.eval_n, args.eval_metrics or TrainConfig.eval_metrics, "--eval-n")
     overrides = {k: getattr(args, k) for k in CONFIG_FLAGS}
     if overrides["params"] is not None:
         overrides["params"] = dict(overrides["params"])

@@ -14,6 +14,7 @@ applied to the Gaussian part of z only, never to a one-hot class or InfoGAN's co
 
 from __future__ import annotations
 
+import math
 from typing import Protocol
 
 import torch
@@ -28,6 +29,11 @@ TRUNCATION_METHODS = {
     "resample": "components with |z_i| > psi redrawn from N(0, 1) (BigGAN)",
 }
 RESAMPLE_SEED_OFFSET = 10_007
+#: samples are drawn into memory whole (the latents, then every image or point) and their callers hold a
+#: copy or two more (a .npy's array, a grid picture, features), so 2 GiB of them peak near 6 GiB; more is
+#: refused rather than left to the allocator or the OOM killer. FID's usual 50k samples at 3x64x64 (the
+#: largest images gankit's sample GANs draw) take 0.6 GiB.
+MAX_SAMPLE_BYTES = 2 << 30
 
 
 class Sampler(Protocol):
@@ -50,8 +56,8 @@ def check_method(method: str) -> None:
 def check_truncation(psi: float | None, method: str) -> None:
     """A user's --truncation / --truncation-method, or a one-line error."""
     check_method(method)
-    if psi is not None and not psi > 0:
-        raise GankitError(f"--truncation must be a positive number, not {psi}")
+    if psi is not None and not (math.isfinite(psi) and psi > 0):
+        raise GankitError(f"--truncation must be a finite positive number, not {psi} (e.g. --truncation 0.7)")
     if method == "shrink" and psi is not None and psi > 1:
         raise GankitError(f"--truncation {psi} > 1 would spread z out (use psi in (0, 1] with shrink)")
 
@@ -81,12 +87,26 @@ class LatentSampler:
         global RNG when seed is None), so a seed names the same z on every machine. ``labels``: a
         class for all, one per sample, or None: a class-conditional sampler then cycles through the
         classes, InfoGAN keeps the codes drawn with z."""
-        if n <= 0:
-            raise GankitError(f"--n must be a positive integer, not {n}")
+        self.check_count(n)
         gen = torch.Generator().manual_seed(seed) if seed is not None else None
         z = self.latent.sample(n, "cpu", generator=gen)
         y = None if labels is None and self.codes else self.labels(n, labels)
         return {"z": z, "y": y}
+
+    def check_count(self, n: int, flag: str = "--n") -> None:
+        """A one-line error for an ``n`` (given as ``flag``) that is not positive or would not fit
+        :data:`MAX_SAMPLE_BYTES`, before anything of that size is allocated."""
+        if n <= 0:
+            raise GankitError(f"{flag} must be a positive integer, not {n} (e.g. {flag} 64)")
+        shape = tuple(self.spec.shape)
+        # uint8 images or float32 points, and a float32 z
+        per_sample = math.prod(shape) * (1 if self.spec.kind == "image" else 4) + 4 * self.z_dim
+        most = MAX_SAMPLE_BYTES // per_sample
+        if n > most:
+            what = f"{'x'.join(map(str, shape))} images" if self.spec.kind == "image" else f"{shape[0]}-D points"
+            raise GankitError(f"{flag} {n} ({what}) would take {n * per_sample / 2**30:.1f} GiB in memory, over the limit "
+                              f"of {MAX_SAMPLE_BYTES >> 30} GiB (ask for at most {most}, or draw several chunks "
+                              "of that size with different --seed)")
 
     def grid_inputs(self, n: int, seed: int, data=None) -> Batch:
         """Inputs of a fixed grid that shows every class (or code value) in turn (drawn from the prior:
@@ -109,6 +129,7 @@ class LatentSampler:
         """Uniformly drawn classes (evaluation of a conditional model), or None."""
         if not self.conditional:
             return None
+        self.check_count(n)
         return torch.randint(self.num_classes, (n,), generator=torch.Generator().manual_seed(seed))
 
     # -- truncation --------------------------------------------------------------------------

@@ -32,9 +32,14 @@ import re
 
 import torch
 
+from ..config import SEED_LIMITS
 from ..data.base import to_uint8
 from ..errors import GankitError
 from ..games.sampler import TRUNCATION_METHODS, check_truncation  # noqa: F401  (TRUNCATION_METHODS: for explore)
+
+#: a seed list is the rows or columns of one picture (interpolation, style mixing, an arithmetic operand),
+#: decoded in one piece: as many as explore's --rows and --steps allow
+MAX_SEEDS = 100
 
 
 def slerp(a: torch.Tensor, b: torch.Tensor, t: torch.Tensor | float) -> torch.Tensor:
@@ -48,13 +53,25 @@ def slerp(a: torch.Tensor, b: torch.Tensor, t: torch.Tensor | float) -> torch.Te
     return torch.where(so.abs() < 1e-6, lerp, out)
 
 
-def parse_seeds(text: str) -> list[int]:
+def parse_integers(text: str, what: str = "seeds", example: str = "--seeds 1,2,3") -> list[int]:
+    """``"1,2 3"`` -> ``[1, 2, 3]``, or a one-line error naming ``what`` they are and an ``example``."""
     try:
-        seeds = [int(s) for s in re.split(r"[,\s]+", text.strip()) if s]
+        numbers = [int(s) for s in re.split(r"[,\s]+", text.strip()) if s]
     except ValueError:
-        raise GankitError(f"seeds must be integers separated by commas, not {text!r} (e.g. --seeds 1,2,3)") from None
-    if not seeds:
-        raise GankitError("no seeds given (e.g. --seeds 1,2,3)")
+        raise GankitError(f"{what} must be integers separated by commas, not {text!r} (e.g. {example})") from None
+    if not numbers:
+        raise GankitError(f"no {what} given (e.g. {example})")
+    return numbers
+
+
+def parse_seeds(text: str) -> list[int]:
+    """A list of seeds of one picture: at most :data:`MAX_SEEDS`, each one a seed torch takes."""
+    seeds = parse_integers(text)
+    if len(seeds) > MAX_SEEDS:
+        raise GankitError(f"{len(seeds)} seeds in one list, more than one picture shows (give at most {MAX_SEEDS})")
+    bad = next((s for s in seeds if not 0 <= s < SEED_LIMITS["seed"]), None)
+    if bad is not None:  # torch's generators take 64 bits, and explore adds offsets to seeds (as in gankit.config)
+        raise GankitError(f"seed {bad} is outside [0, 2**63) (seeds are integers from 0, e.g. --seeds 1,2,3)")
     return seeds
 
 
