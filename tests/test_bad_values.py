@@ -63,6 +63,17 @@ def test_train_refuses_bad_values_before_making_a_run(capsys, tmp_path, args, ne
     assert not out.exists()
 
 
+@pytest.mark.parametrize("yaml_text,needles", [
+    ("image_size: 100000\n", ["image-size 100000", "limit of 256"]),
+    ("eval_every: 2\neval_n: 1\n", ["--eval-n 1", "fid needs at least 2"]),  # traceback at step 2 before
+])
+def test_a_config_file_meets_the_same_limits_as_the_flags(capsys, tmp_path, yaml_text, needles):
+    config = tmp_path / "c.yaml"
+    config.write_text("model: gan\ndataset: ring8\nsteps: 2\n" + yaml_text)
+    one_line_error(capsys, ["train", "--config", str(config), "--quiet", "--out", str(tmp_path / "r")], *needles)
+    assert not (tmp_path / "r").exists()
+
+
 def test_bench_refuses_nets_past_the_limit(capsys):
     one_line_error(capsys, ["bench", "--model", "gan", "--dataset", "ring8", "--width", "1000000", "--steps", "1",
                             "--warmup", "1"], "4 GiB", "--width")
@@ -71,6 +82,7 @@ def test_bench_refuses_nets_past_the_limit(capsys):
 @pytest.mark.parametrize("args,needles", [
     (["--lr", "inf"], ["--lr", "finite"]),  # 8 epochs of NaN before
     (["--seed", HUGE_SEED], ["--seed", "[0, 2**63)"]),
+    (["--batch-size", "1000000000"], ["--batch-size", "60000 training images"]),  # OneCycleLR traceback before
 ])
 def test_features_train_refuses_bad_values(capsys, tmp_path, args, needles):
     out = tmp_path / "c.pt"

@@ -22,6 +22,10 @@ from .errors import GankitError
 PRECISIONS = ("auto", "fp32", "bf16", "fp16")
 DEVICES = ("auto", "cpu", "cuda")
 OPTIMIZERS = ("adam", "rmsprop", "sgd")
+#: the largest --image-size: every net in gankit is built for at most 256 x 256 (pix2pix's U-Net and
+#: CycleGAN's ResNet, as in their papers; the sample GANs stop at 64), and a dataset is resized in memory
+#: at load time (Fashion-MNIST's 60k images take 3.9 GB at 256, and 16x that at 1024)
+MAX_IMAGE_SIZE = 256
 #: each seed's bound: torch's generators take 64 bits, and the seeds derived from these (seed + offsets,
 #: label_seed * 1000 + class in gankit.data.semi_supervised) must still fit
 SEED_LIMITS = {"seed": 2**63, "subset_seed": 2**63, "label_seed": 2**63 // 1000}
@@ -125,6 +129,9 @@ class TrainConfig:
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
                 raise GankitError(f"{name.replace('_', '-')} must be a positive integer, not {value!r}")
+        if self.image_size is not None and self.image_size > MAX_IMAGE_SIZE:
+            raise GankitError(f"image-size {self.image_size} is above the limit of {MAX_IMAGE_SIZE} (the largest size "
+                              f"gankit's nets are built for; use 1..{MAX_IMAGE_SIZE})")
         if self.epochs is not None and not (isinstance(self.epochs, (int, float)) and self.epochs > 0):
             raise GankitError(f"epochs must be a positive number, not {self.epochs!r}")
         for name in ("lr_g", "lr_d"):

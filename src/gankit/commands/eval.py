@@ -13,10 +13,6 @@ from .argtypes import positive_int, seed
 
 NAME = "eval"
 HELP = "evaluate a run: FID, KID, IS, precision/recall, SWD, coverage... (writes eval.json)"
-#: the fewest samples each metric is defined on (the others take any): FID's covariance and KID's unbiased
-#: MMD need 2, precision/recall and density/coverage a k-th nearest neighbour other than the sample itself,
-#: k = 5 (gankit.metrics.prdc)
-MIN_SAMPLES = {"fid": 2, "kid": 2, "pr": 6, "dc": 6}
 
 
 def add_arguments(p) -> None:
@@ -46,7 +42,7 @@ def run(args) -> int:
     import json
 
     from ..games.sampler import check_truncation
-    from ..metrics.evaluate import evaluate
+    from ..metrics.evaluate import check_sample_count, evaluate
     from ..metrics.table import metric_table
 
     check_truncation(args.truncation, args.truncation_method)
@@ -69,18 +65,6 @@ def run(args) -> int:
     print(metric_table(result["metrics"]))
     print(f"({result['seconds']['total']:.1f} s; written to {args.run}/eval.json)")
     return 0
-
-
-def check_sample_count(n: int, metrics: str | None, flag: str) -> None:
-    """A one-line error when ``n`` samples are too few for one of ``metrics`` (None: all), naming the minimum."""
-    from ..metrics.evaluate import parse_metrics
-
-    names = parse_metrics(metrics)
-    need = max(MIN_SAMPLES.get(name, 1) for name in names)
-    if n < need:
-        which = [name for name in names if MIN_SAMPLES.get(name, 1) == need]
-        raise GankitError(f"{flag} {n} is too few samples: {' and '.join(which)} need{'s' * (len(which) == 1)} at "
-                          f"least {need} (pass {flag} {need} or more; a few thousand give stable numbers)")
 
 
 def _translation_run(path) -> bool:

@@ -65,7 +65,7 @@ def run(args) -> int:
     from ..viz.gif import save_gif, tensor_frames
     from ..viz.grid import save_image_grid
     from ..viz.latent import TRUNCATION_METHODS, LatentExplorer, parse_arithmetic, parse_integers, parse_seeds
-    from .eval import check_sample_count
+    from ..metrics.evaluate import check_sample_count
 
     if args.truncation_sweep:
         check_sample_count(args.sweep_n, "fid,pr", "--sweep-n")  # the metrics of the sweep (gankit.evaluation)

@@ -2,6 +2,7 @@
 
 import argparse
 
+from ..config import MAX_IMAGE_SIZE
 from ..errors import GankitError
 from .argtypes import at_most, name_value, non_negative_float, positive_float, positive_int, process_count, seed
 
@@ -16,11 +17,6 @@ CONFIG_FLAGS = ("model", "dataset", "data_root", "image_size", "channels", "step
                 "diagnostics", "compile", "channels_last", "sync_bn", "tensorboard", "ema", "r1", "r1_every", "stage_kimg",
                 "subset", "subset_seed", "labels_per_class", "label_seed", "diffaugment", "ada", "ada_target", "ada_kimg",
                 "eval_every", "eval_metrics", "eval_n")
-
-#: the largest --image-size: every net in gankit is built for at most 256 x 256 (pix2pix's U-Net and
-#: CycleGAN's ResNet, as in their papers; the sample GANs stop at 64), and a dataset is resized in memory
-#: at load time (Fashion-MNIST's 60k images take 3.9 GB at 256, and 16x that at 1024)
-MAX_IMAGE_SIZE = 256
 
 
 def add_arguments(t) -> None:
@@ -119,11 +115,6 @@ def run(args) -> int:
 
         return relaunch(args.nproc, args.batch_size, args.argv)
 
-    if args.eval_n is not None:  # the metrics given here, or the config's default (a config file's are not read yet)
-        from ..config import TrainConfig
-        from .eval import check_sample_count
-
-        check_sample_count(args.eval_n, args.eval_metrics or TrainConfig.eval_metrics, "--eval-n")
     overrides = {k: getattr(args, k) for k in CONFIG_FLAGS}
     if overrides["params"] is not None:
         overrides["params"] = dict(overrides["params"])

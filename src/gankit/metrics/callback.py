@@ -57,12 +57,13 @@ class EvalCallback(Callback):
 def eval_every(cfg, run_dir, dataset) -> EvalCallback | None:
     if not cfg.eval_every:
         return None
-    from .evaluate import parse_metrics
+    from .evaluate import check_sample_count, parse_metrics
 
     if hasattr(dataset, "paired"):  # a translation run: its metrics need the test pairs, not samples
-        raise GankitError("--eval-every draws samples, and a translation model translates test images; "
-                          "drop --eval-every and run gankit eval RUN after training")
+        raise GankitError("--eval-every draws samples, and a translation model translates test images "
+                          "(drop --eval-every and run gankit eval RUN after training)")
     metrics = parse_metrics(cfg.eval_metrics)
+    check_sample_count(cfg.eval_n, cfg.eval_metrics, "--eval-n")  # a config file's too, before training starts
     if dataset.spec.kind == "image":  # fail now, not after the first N steps, if no features exist
         from .weights import find_classifier
 

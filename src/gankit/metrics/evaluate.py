@@ -29,6 +29,12 @@ SWD_MAX_IMAGES = 1000
 MAX_REAL = 10000  # real samples compared against (Fashion-MNIST's test split is exactly 10k)
 
 
+#: the fewest samples each metric is defined on (the others take any): FID's covariance and KID's unbiased
+#: MMD need 2, precision/recall and density/coverage a k-th nearest neighbour other than the sample itself,
+#: k = 5 (gankit.metrics.prdc)
+MIN_SAMPLES = {"fid": 2, "kid": 2, "pr": 6, "dc": 6}
+
+
 def parse_metrics(spec: str | list[str] | None) -> list[str]:
     """``"fid,kid"`` or ``["fid", "kid"]`` (or None: all) to a validated list of metric names."""
     if spec is None:
@@ -47,6 +53,16 @@ def parse_metrics(spec: str | list[str] | None) -> list[str]:
     if not names:
         raise GankitError("no metrics given (e.g. --metrics fid,kid)")
     return names
+
+
+def check_sample_count(n: int, metrics: str | None, flag: str) -> None:
+    """A one-line error when ``n`` samples are too few for one of ``metrics`` (None: all), naming the minimum."""
+    names = parse_metrics(metrics)
+    need = max(MIN_SAMPLES.get(name, 1) for name in names)
+    if n < need:
+        which = [name for name in names if MIN_SAMPLES.get(name, 1) == need]
+        raise GankitError(f"{flag} {n} is too few samples: {' and '.join(which)} need{'s' * (len(which) == 1)} at "
+                          f"least {need} (pass {flag} {need} or more; a few thousand give stable numbers)")
 
 
 def applicable(names: list[str], spec, conditional: bool, has_logits: bool, explicit: bool) -> list[str]:

@@ -84,6 +84,9 @@ def train_classifier(dataset: str = "fashion-mnist", out: str | Path | None = No
     model = DomainClassifier(train.spec.num_classes, train.spec.channels, arch)
     gen = torch.Generator().manual_seed(seed + 1)
     steps_per_epoch = len(train) // batch_size
+    if steps_per_epoch == 0:
+        raise GankitError(f"--batch-size {batch_size} is more than the {len(train)} training images of {dataset} "
+                          f"(use at most {len(train)}; the default is 256)")
     total = epochs * steps_per_epoch
     opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=5e-4)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, total_steps=total, pct_start=0.2)
