@@ -1,12 +1,11 @@
 """gankit compare: one row per run (model, dataset, steps, wall time, metrics), best FID first.
 
-Numbers come from each run's eval.json (write it with gankit eval RUN, or pass --evaluate).
+Numbers come from each run's eval.json (write it with gankit eval RUN, or pass --evaluate). A
+broken file of a run is left out with one ``gankit: warning: skipped ...`` line
+(gankit.viz.runfiles); each run's files are read once, for the table and the HTML page alike.
 """
 
-from pathlib import Path
-
-from ..errors import GankitError
-from ..safe_write import write_text
+from ..safe_write import check_output_file, write_text
 from .argtypes import positive_int
 
 NAME = "compare"
@@ -26,22 +25,26 @@ def add_arguments(p) -> None:
 
 def run(args) -> int:
     from ..metrics.compare import compare_rows, to_csv, to_markdown, to_text
+    from ..viz.runfiles import RunFiles
 
-    rows = compare_rows(args.runs, args.sort, args.evaluate, args.n, args.metrics)
+    for flag, out in (("--csv", args.csv), ("--html", args.html)):
+        if out:
+            check_output_file(out, flag)  # a folder or a file in the way: before any run is read
+    runs = [RunFiles(p) for p in args.runs]
+    rows = compare_rows(runs, args.sort, args.evaluate, args.n, args.metrics)
     print(to_markdown(rows) if args.markdown else to_text(rows))
-    missing = [r["run"] for r in rows if r.get("eval_n") is None]
+    missing = [r["run"] for r in rows if "eval_n" not in r]
     if missing:
         print(f"(no eval.json in {', '.join(missing)}: run gankit eval on them, or pass --evaluate)")
     if any("warning" in r for r in rows):
         print(f"warning: {rows[0]['warning']}")
     if args.csv:
-        out = Path(args.csv)
-        if out.is_dir():
-            raise GankitError(f"--csv {out} is a folder (give a file name)")
-        write_text(out, to_csv(rows))
-        print(f"wrote {out}")
+        write_text(args.csv, to_csv(rows))
+        print(f"wrote {args.csv}")
     if args.html:
         from ..viz.report import write_compare_html
 
-        print(f"wrote {write_compare_html(args.runs, args.html, metric_rows=rows)}")
+        compared = {r["run"] for r in rows}
+        runs = [files for files in runs if str(files.path) in compared]
+        print(f"wrote {write_compare_html(runs, args.html, metric_rows=rows)}")
     return 0

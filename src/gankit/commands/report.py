@@ -13,8 +13,11 @@ def add_arguments(p) -> None:
 
 
 def run(args) -> int:
+    from ..safe_write import check_output_file
     from ..viz.report import write_report
 
+    if args.out:
+        check_output_file(args.out)  # a folder or a file in the way: before any picture is drawn
     path = write_report(Path(args.run), args.out)
     print(f"wrote {path}")
     return 0

@@ -3,17 +3,19 @@ Created Equal?", compare models by the FID they reach under the same budget).
 
 :func:`compare_rows` is the data (a list of dicts, one per run) that ``gankit compare`` prints as
 text, CSV or Markdown and that the HTML report reuses. A run's numbers come from its
-``eval.json`` (``gankit eval``); wall time and step come from ``metrics.jsonl``.
+``eval.json`` (``gankit eval``); wall time and step come from ``metrics.jsonl``. Both are read
+through :class:`gankit.viz.runfiles.RunFiles`: a broken one is left out of its row with a warning,
+and a folder that is no run at all is left out of the table, unless no run is left.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-import json
 from pathlib import Path
 
 from ..errors import GankitError
+from ..viz.runfiles import RunFiles, eval_features, is_number, is_real
 from .table import COLUMNS, format_value, render
 
 #: metric columns shown when present in any run, in this order
@@ -22,43 +24,68 @@ METRIC_KEYS = ("fid", "kid", "is", "precision", "recall", "density", "coverage",
 INFO_KEYS = ("run", "model", "dataset", "steps", "wall_time_s", "eval_n", "features")
 
 
-def run_row(path: str | Path, evaluate_missing: bool = False, n: int = 10000, metrics=None) -> dict:
-    """One run's row: identity, training cost, and the metrics of its eval.json."""
+def run_row(path: str | Path | RunFiles, evaluate_missing: bool = False, n: int = 10000, metrics=None,
+            run=None) -> dict:
+    """One run's row: identity, training cost, and the metrics of its eval.json (with
+    ``evaluate_missing``, of a fresh evaluation where it has none that can be read). ``run``: the
+    run, when the caller has loaded it already."""
     from ..api import load_run
 
-    run = load_run(path)
-    records = run.metrics()
-    last = records[-1] if records else {}
-    eval_file = Path(path) / "eval.json"
-    result = None
-    if eval_file.is_file():
-        try:
-            result = json.loads(eval_file.read_text())
-        except json.JSONDecodeError:
-            raise GankitError(f"{eval_file} is not valid JSON (delete it and run gankit eval {path})") from None
+    files = path if isinstance(path, RunFiles) else RunFiles(path)
+    run = run or load_run(files.path)
+    last = files.metrics[-1] if files.metrics else {}
+    result = files.eval
     if result is None and evaluate_missing:
         from ..evaluation import evaluate
 
         result = evaluate(run, metrics, n=n)
-    row = {"run": str(path), "model": run.config.model, "dataset": run.config.dataset,
-           "steps": last.get("step", run.config.steps), "wall_time_s": last.get("wall_time")}
+    row = {"run": str(files.path), "model": run.config.model, "dataset": run.config.dataset,
+           "steps": last.get("step", run.config.steps),
+           "wall_time_s": last["wall_time"] if is_number(last.get("wall_time")) else None}
     if result:
         row["eval_n"] = result["info"].get("n")
-        row["features"] = result["info"].get("extractor", {}).get("id")
-        row.update({k: v for k, v in result["metrics"].items() if k in METRIC_KEYS})
+        row["features"] = eval_features(result["info"])
+        row.update({k: v for k, v in result["metrics"].items() if k in METRIC_KEYS and is_real(v)})
     return row
+
+
+def _load_runs(runs: list[RunFiles]) -> list[tuple[RunFiles, object]]:
+    """``(files, run)`` of each folder that opens as a run; the others are skipped with a warning,
+    or, when none opens, the first one's error is raised (so a lone typo is the usual one-line error)."""
+    from ..api import load_run
+
+    loaded, failed = [], []
+    for files in runs:
+        try:
+            loaded.append((files, load_run(files.path)))
+        except GankitError as e:
+            failed.append((files, e))
+    if not loaded:
+        files, error = failed[0]
+        if len(failed) == 1:
+            raise error
+        raise GankitError(f"none of the {len(failed)} folders can be compared; the first: {error}")
+    for files, error in failed:
+        files.skip(files.path, str(error))
+    return loaded
 
 
 def compare_rows(run_dirs, sort_by: str = "fid", evaluate_missing: bool = False, n: int = 10000,
                  metrics=None) -> list[dict]:
-    """Rows for several runs, best first by ``sort_by`` (lower is better for FID/KID/SWD, higher for
-    the rest); runs without that metric go last."""
+    """Rows for several runs (folders, or their :class:`RunFiles`), best first by ``sort_by`` (lower
+    is better for FID/KID/SWD, higher for the rest); runs without that metric go last, folders
+    that are no run are left out (with a warning)."""
     if not run_dirs:
         raise GankitError("no runs to compare (pass one or more run folders)")
-    rows = [run_row(p, evaluate_missing, n, metrics) for p in run_dirs]
+    runs = [d if isinstance(d, RunFiles) else RunFiles(d) for d in run_dirs]
+    rows = [run_row(files, evaluate_missing, n, metrics, run=run) for files, run in _load_runs(runs)]
     direction = COLUMNS.get(sort_by, (None, None, -1))[2] or -1
 
-    rows.sort(key=lambda r: (r.get(sort_by) is None, (r.get(sort_by) or 0) * (1 if direction < 0 else -1)))
+    def key(row):
+        value = row.get(sort_by)
+        return (not is_number(value), (value if is_number(value) else 0) * (1 if direction < 0 else -1))
+
+    rows.sort(key=key)
     features = {r.get("features") for r in rows if r.get("features")}
     if len(features) > 1:
         for r in rows:
@@ -76,7 +103,7 @@ def _cells(row: dict, cols: list[str]) -> list[str]:
     for c in cols:
         v = row.get(c)
         if c == "wall_time_s":
-            out.append("-" if v is None else f"{v:.0f}")
+            out.append(f"{v:.0f}" if is_number(v) else "-")
         elif c in ("run", "model", "dataset", "steps"):
             out.append("-" if v is None else str(v))
         else:

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
+
+from .runfiles import is_number, read_metrics
 from ..safe_write import atomic_output, check_no_symlink
 
 #: panels with a fixed meaning: title, keys, log scale
@@ -33,7 +35,7 @@ def numeric_keys(records: list[dict]) -> list[str]:
     seen: dict[str, None] = {}
     for r in records:
         for k, v in r.items():
-            if isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v):
+            if is_number(v):
                 seen.setdefault(k, None)
     return list(seen)
 
@@ -61,7 +63,7 @@ def plot_curves(records: list[dict], path: str | Path, x: str = "step", title: s
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    records = [r for r in records if isinstance(r.get(x), (int, float))]
+    records = [r for r in records if is_number(r.get(x))]
     panels = panels_for(records)
     if not records or not panels:
         return None
@@ -73,8 +75,7 @@ def plot_curves(records: list[dict], path: str | Path, x: str = "step", title: s
     alarm_x = [r[x] for r in records if r.get("alarms")]
     for ax, (panel_title, keys, log) in zip(axes.flat, panels):
         for key in keys:
-            pts = [(r[x], r[key]) for r in records
-                   if isinstance(r.get(key), (int, float)) and math.isfinite(r[key])]
+            pts = [(r[x], r[key]) for r in records if is_number(r.get(key))]
             if not pts:
                 continue
             xs, ys = zip(*pts)
@@ -104,8 +105,6 @@ def plot_curves(records: list[dict], path: str | Path, x: str = "step", title: s
 
 def write_run_curves(run_dir: str | Path, records: list[dict] | None = None, wall_time: bool = False) -> list[Path]:
     """``curves.png`` in a run folder (against steps), and with ``wall_time`` also ``curves_time.png``."""
-    from .runfiles import read_metrics
-
     run_dir = Path(run_dir)
     records = read_metrics(run_dir) if records is None else records
     for _, name in [("step", "curves.png"), ("wall_time", "curves_time.png")]:

@@ -3,6 +3,11 @@
 Why embed every picture as a data URI: the report is one file that opens anywhere (mailed,
 copied off a cluster, attached to an issue) without the run folder next to it. No JavaScript and
 no external resources, so nothing can fail to load in a browser that is offline.
+
+Every file of a run is read through :class:`gankit.viz.runfiles.RunFiles`: a broken one (a cut
+PNG, a torn ``metrics.jsonl``, an ``eval.json`` that is not JSON) leaves its part of the page out
+with one warning, rather than the whole report. A picture is embedded only once Pillow has
+decoded it whole, so the page never shows a broken image.
 """
 
 from __future__ import annotations
@@ -10,9 +15,10 @@ from __future__ import annotations
 import base64
 import html
 import math
+import os
 from pathlib import Path
 
-from .runfiles import read_json, read_metrics, sample_frames
+from .runfiles import RunFiles, eval_features, is_number, sample_frames
 from ..safe_write import write_text
 
 MIME = {".png": "image/png", ".gif": "image/gif", ".jpg": "image/jpeg", ".jpeg": "image/jpeg"}
@@ -37,8 +43,9 @@ def data_uri(path: str | Path) -> str:
     return f"data:{mime};base64,{base64.b64encode(path.read_bytes()).decode('ascii')}"
 
 
-def _img(path: Path, alt: str, caption: str | None = None, width: int | None = None) -> str:
-    if not path.is_file():
+def _img(files: RunFiles, path: Path, alt: str, caption: str | None = None, width: int | None = None) -> str:
+    """A figure with the picture at ``path`` embedded, or "" when it is absent or not whole."""
+    if not files.picture(path):
         return ""
     w = f' width="{width}"' if width else ""
     cap = f"<figcaption>{html.escape(caption)}</figcaption>" if caption else ""
@@ -85,53 +92,37 @@ def _write(path: Path, text: str) -> Path:
     return write_text(path, text)
 
 
-def _ensure_pictures(run_dir: Path) -> None:
+def _ensure_pictures(files: RunFiles) -> None:
     """(Re)draw curves and progress.gif from the run's files, so a report of a run that stopped
-    early (diverged, interrupted) still has them."""
+    early (diverged, interrupted) still has them. The GIF is redrawn only when every frame it
+    takes is a whole picture; else the one training drew is kept (a GIF of fewer frames is no
+    better, and gankit.viz.gif reads each frame as it is)."""
     from .curves import write_run_curves
     from .gif import write_progress_gif
 
-    write_run_curves(run_dir, wall_time=True)
-    write_progress_gif(run_dir)
+    write_run_curves(files.path, files.metrics, wall_time=True)
+    frames = [p for _, p in sample_frames(files.path)] or [files.path / "samples" / "final.png"]
+    if all(files.picture(p) or not os.path.lexists(p) for p in frames):
+        write_progress_gif(files.path)
 
 
-def _config(run_dir: Path) -> dict:
-    import yaml
-
-    path = run_dir / "config.yaml"
-    if not path.is_file():
-        return {}
-    try:
-        data = yaml.safe_load(path.read_text()) or {}
-    except yaml.YAMLError:
-        return {}
-    return data if isinstance(data, dict) else {}
-
-
-def eval_rows(run_dir: Path) -> dict:
+def eval_rows(files: RunFiles) -> dict:
     """Flat ``name -> value`` of ``eval.json`` (written by ``gankit eval``: its ``metrics``, plus the
     sample count, step and feature extractor from ``info``), or {}."""
-    data = read_json(run_dir / "eval.json")
-    if not isinstance(data, dict):
+    data = files.eval
+    if data is None:
         return {}
-    if isinstance(data.get("metrics"), dict):
-        info = data.get("info") if isinstance(data.get("info"), dict) else {}
-        extractor = info.get("extractor")
-        extra = {"samples (n)": info.get("n"), "at step": info.get("step"),
-                 "features": extractor.get("id") if isinstance(extractor, dict) else extractor}
-        baseline = data.get("baseline") if isinstance(data.get("baseline"), dict) else {}  # translation runs
-        base = {f"{k} ({info.get('baseline', 'baseline')})": v for k, v in _flatten(baseline).items()}
-        return {**_flatten(data["metrics"]), **base, **{k: v for k, v in extra.items() if v is not None}}
-    return _flatten(data)
+    info = data["info"]
+    extra = {"samples (n)": info.get("n"), "at step": info.get("step"), "features": eval_features(info)}
+    base = {f"{k} ({info.get('baseline', 'baseline')})": v for k, v in _flatten(data["baseline"]).items()}
+    return {**_flatten(data["metrics"]), **base, **{k: v for k, v in extra.items() if v is not None}}
 
 
-def diagnostics_section(run_dir: Path, records: list[dict]) -> str:
+def diagnostics_section(files: RunFiles) -> str:
+    """The alarm episodes of ``diagnostics.json``, else those in the ``alarms`` of ``metrics.jsonl``."""
     from ..diagnostics import ADVICE, episodes_from_records
 
-    saved = read_json(run_dir / "diagnostics.json")
-    episodes = saved.get("episodes", []) if isinstance(saved, dict) else []
-    if not episodes:
-        episodes = episodes_from_records(records)
+    episodes = files.episodes or episodes_from_records(files.metrics)
     if not episodes:
         return '<p class="ok">No pitfall alarm was raised during training.</p>'
     parts = []
@@ -146,24 +137,26 @@ def diagnostics_section(run_dir: Path, records: list[dict]) -> str:
     return "\n".join(parts)
 
 
-def write_report(run_dir: str | Path, path: str | Path | None = None) -> Path:
-    """Write ``report.html`` for a run folder (default inside it) and return its path."""
+def _check_run_folder(run_dir: Path) -> None:
     from ..errors import GankitError
 
-    run_dir = Path(run_dir)
     if not (run_dir / "config.yaml").is_file():
         raise GankitError(f"{run_dir} is not a gankit run folder (it has no config.yaml; check the path)")
+
+
+def write_report(run_dir: str | Path, path: str | Path | None = None) -> Path:
+    """Write ``report.html`` for a run folder (default inside it) and return its path; what cannot
+    be read is left out, with a ``gankit: warning: skipped ...`` line each on stderr."""
+    run_dir = Path(run_dir)
+    _check_run_folder(run_dir)
     path = Path(path) if path else run_dir / "report.html"
-    _ensure_pictures(run_dir)
-    cfg = _config(run_dir)
-    train = cfg.get("train", {}) if isinstance(cfg.get("train"), dict) else {}
-    data = cfg.get("data", {}) if isinstance(cfg.get("data"), dict) else {}
-    runtime = cfg.get("runtime", {}) if isinstance(cfg.get("runtime"), dict) else {}
-    records = read_metrics(run_dir)
-    last = records[-1] if records else {}
+    files = RunFiles(run_dir)
+    _ensure_pictures(files)
+    train, data, runtime = files.section("train"), files.section("data"), files.section("runtime")
+    last = files.metrics[-1] if files.metrics else {}
     done = last.get("step", 0)
     target = train.get("steps")
-    status = "finished" if target and done >= target and (run_dir / "samples" / "final.png").is_file() \
+    status = "finished" if is_number(target) and done >= target and files.picture(run_dir / "samples" / "final.png") \
         else f"stopped at step {done} of {target}"
     title = f"gankit report: {run_dir.name}"
     body = [f"<h1>{html.escape(title)}</h1>",
@@ -176,24 +169,25 @@ def write_report(run_dir: str | Path, path: str | Path | None = None) -> Path:
               "unpaired": "fixed test inputs: A | G(A) | F(G(A)) | B | F(B) | G(F(B))"}.get(extra.get("translation"),
                                                                                        "fixed noise")
     body.append("<h2>Samples</h2><div class=\"row\">")
-    body.append(_img(run_dir / "samples" / "final.png", "final samples", f"final, {inputs}"))
-    body.append(_img(run_dir / "progress.gif", "samples over training", f"progress.gif: {inputs} over training"))
+    body.append(_img(files, run_dir / "samples" / "final.png", "final samples", f"final, {inputs}"))
+    body.append(_img(files, run_dir / "progress.gif", "samples over training",
+                     f"progress.gif: {inputs} over training"))
     body.append("</div>")
-    frames = sample_frames(run_dir)
+    frames = files.frames
     if frames:
         if len(frames) > GRIDS_OVER_TIME:
             idx = sorted({round(i * (len(frames) - 1) / (GRIDS_OVER_TIME - 1)) for i in range(GRIDS_OVER_TIME)})
             frames = [frames[i] for i in idx]
         body.append("<h2>Grids over time</h2><div class=\"row\">")
-        body += [_img(p, f"samples at step {s}", f"step {s}", width=200) for s, p in frames]
+        body += [_img(files, p, f"samples at step {s}", f"step {s}", width=200) for s, p in frames]
         body.append("</div>")
     body.append("<h2>Pitfall diagnostics</h2>")
-    body.append(diagnostics_section(run_dir, records))
+    body.append(diagnostics_section(files))
     body.append("<h2>Curves</h2>")
-    body.append(_img(run_dir / "curves.png", "training curves against steps",
+    body.append(_img(files, run_dir / "curves.png", "training curves against steps",
                      "against generator steps; red bands: steps with an active alarm"))
-    body.append(_img(run_dir / "curves_time.png", "training curves against time", "against training time"))
-    ev = eval_rows(run_dir)
+    body.append(_img(files, run_dir / "curves_time.png", "training curves against time", "against training time"))
+    ev = eval_rows(files)
     if ev:
         body.append("<h2>Evaluation (eval.json)</h2>")
         body.append(_table(sorted(ev.items()), header=("metric", "value")))
@@ -206,23 +200,21 @@ def write_report(run_dir: str | Path, path: str | Path | None = None) -> Path:
     return _write(path, _page(title, body))
 
 
-def compare_rows(run_dirs: list[Path]) -> tuple[list[str], list[list]]:
+def compare_rows(runs: list[RunFiles]) -> tuple[list[str], list[list]]:
     """The last logged numbers of each run (losses, D outputs, throughput, diagnostics signals)."""
     from .curves import numeric_keys
 
     rows, columns = [], ["run", "model", "steps"]
     per_run = []
-    for d in run_dirs:
-        records = read_metrics(d)
-        last = records[-1] if records else {}
+    for files in runs:
+        last = files.metrics[-1] if files.metrics else {}
         values = {k: last[k] for k in numeric_keys([last]) if k != "step"}
-        per_run.append((d, last, values))
+        per_run.append((files, last, values))
         for k in values:
             if k not in columns:
                 columns.append(k)
-    for d, last, values in per_run:
-        train = _config(d).get("train", {}) or {}
-        row = [d.name, train.get("model", "?"), last.get("step", 0)]
+    for files, last, values in per_run:
+        row = [files.path.name, files.section("train").get("model", "?"), last.get("step", 0)]
         row += [values.get(c, "") for c in columns[3:]]
         rows.append(row)
     return columns, rows
@@ -239,45 +231,47 @@ def _metric_table(metric_rows: list[dict]) -> str:
     return _table(rows, header=tuple(keys))
 
 
-def write_compare_html(run_dirs: list[str | Path], path: str | Path, metric_rows: list[dict] | None = None) -> Path:
+def write_compare_html(run_dirs: list[str | Path | RunFiles], path: str | Path,
+                       metric_rows: list[dict] | None = None) -> Path:
     """``compare.html``: a metric table, then final grids, curves and alarms of several runs side by side.
 
-    ``metric_rows`` are the rows of :func:`gankit.metrics.compare.compare_rows` (eval.json numbers,
-    best first; computed here when not given); runs are shown in that order.
+    ``run_dirs``: folders, or their :class:`RunFiles` (``gankit compare`` passes those it already
+    read, so that a broken file is warned about once). ``metric_rows`` are the rows of
+    :func:`gankit.metrics.compare.compare_rows` (eval.json numbers, best first; computed here when
+    not given); runs are shown in that order.
     """
-    from ..errors import GankitError
-
-    run_dirs = [Path(d) for d in run_dirs]
-    for d in run_dirs:
-        if not (d / "config.yaml").is_file():
-            raise GankitError(f"{d} is not a gankit run folder (it has no config.yaml; check the path)")
+    runs = [d if isinstance(d, RunFiles) else RunFiles(d) for d in run_dirs]
+    for files in runs:
+        _check_run_folder(files.path)
     if metric_rows is None:
         try:
             from ..metrics.compare import compare_rows as eval_compare_rows
         except ImportError:  # a build without gankit.metrics: the logged numbers only
             eval_compare_rows = None
-        metric_rows = eval_compare_rows(run_dirs) if eval_compare_rows else []
+        metric_rows = eval_compare_rows(runs) if eval_compare_rows else []
     order = {str(Path(str(r["run"]))): i for i, r in enumerate(metric_rows) if r.get("run") is not None}
-    run_dirs.sort(key=lambda d: order.get(str(d), len(order)))
-    for d in run_dirs:
-        if not (d / "curves.png").is_file():
+    runs.sort(key=lambda files: order.get(str(files.path), len(order)))
+    for files in runs:
+        if not os.path.lexists(files.path / "curves.png"):
             from .curves import write_run_curves
 
-            write_run_curves(d)
-    title = "gankit compare: " + ", ".join(d.name for d in run_dirs)
-    cols = f'<div class="cols" style="grid-template-columns: repeat({len(run_dirs)}, 1fr)">'
+            write_run_curves(files.path, files.metrics)
+    names = [files.path.name for files in runs]
+    title = "gankit compare: " + ", ".join(names)
+    cols = f'<div class="cols" style="grid-template-columns: repeat({len(runs)}, 1fr)">'
     body = [f"<h1>{html.escape(title)}</h1>"]
     if metric_rows:
         body.append("<h2>Metrics (eval.json; write it with gankit eval RUN)</h2>")
         body.append(_metric_table(metric_rows))
-    columns, rows = compare_rows(run_dirs)
+    columns, rows = compare_rows(runs)
     body.append("<h2>Last logged step</h2>")
     body.append(_table(rows, header=tuple(columns)))
     body.append("<h2>Final samples</h2>" + cols)
-    body += [f"<div>{_img(d / 'samples' / 'final.png', f'final samples of {d.name}', d.name)}</div>" for d in run_dirs]
+    body += [f"<div>{_img(f, f.path / 'samples' / 'final.png', f'final samples of {name}', name)}</div>"
+             for f, name in zip(runs, names)]
     body.append("</div><h2>Curves</h2>" + cols)
-    body += [f"<div>{_img(d / 'curves.png', f'curves of {d.name}', d.name)}</div>" for d in run_dirs]
+    body += [f"<div>{_img(f, f.path / 'curves.png', f'curves of {name}', name)}</div>" for f, name in zip(runs, names)]
     body.append("</div><h2>Pitfall diagnostics</h2>" + cols)
-    body += [f"<div><b>{html.escape(d.name)}</b>{diagnostics_section(d, read_metrics(d))}</div>" for d in run_dirs]
+    body += [f"<div><b>{html.escape(name)}</b>{diagnostics_section(f)}</div>" for f, name in zip(runs, names)]
     body.append("</div>")
     return _write(Path(path), _page(title, body))
