@@ -4,26 +4,18 @@ the single stderr line, and every file that was there before left byte-identical
 from __future__ import annotations
 
 import errno
-import hashlib
 import json
 import os
 import pickle
 import shutil
-from pathlib import Path
 
 import pytest
 import torch
 
 import gankit
-from gankit.cli import main
 from gankit.errors import GankitError, TrainingDiverged
 
-from cli_check import fingerprint, run_cli
-from cli_check import one_line_error as _one_line_error
-
-
-def one_line_error(capsys, argv, *needles, code=2):
-    return _one_line_error(capsys, argv, *needles, code=code, fix=False)
+from cli_check import fingerprint, one_line_error, run_cli
 
 FAST = ["--model", "gan", "--dataset", "ring8", "--batch-size", "32", "--quiet"]
 

@@ -299,8 +299,8 @@ def distributed_error(trainer: Trainer, detail: str):
 
     return DistributedError(f"process {distributed.rank()} of {distributed.world_size()} lost the others at step "
                             f"{trainer.step_count} ({detail}); another process failed, was killed or hung past "
-                            f"{distributed.TIMEOUT_ENV}={distributed.timeout_s():g} s (its own output says which); "
-                            "the last checkpoint is kept, continue with --resume")
+                            f"{distributed.TIMEOUT_ENV}={distributed.timeout_s():g} s (its own output says which; the last "
+                            "checkpoint is kept: continue with --resume)")
 
 
 def training_data(cfg: TrainConfig, data: Dataset | None = None) -> Dataset:

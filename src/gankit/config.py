@@ -128,19 +128,20 @@ class TrainConfig:
         for name in positive:
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
-                raise GankitError(f"{name.replace('_', '-')} must be a positive integer, not {value!r}")
+                raise GankitError(f"{name.replace('_', '-')} must be a positive integer, not {value!r} ({example(name)})")
         if self.image_size is not None and self.image_size > MAX_IMAGE_SIZE:
             raise GankitError(f"image-size {self.image_size} is above the limit of {MAX_IMAGE_SIZE} (the largest size "
                               f"gankit's nets are built for; use 1..{MAX_IMAGE_SIZE})")
         if self.epochs is not None and not (isinstance(self.epochs, (int, float)) and self.epochs > 0):
-            raise GankitError(f"epochs must be a positive number, not {self.epochs!r}")
+            raise GankitError(f"epochs must be a positive number, not {self.epochs!r} ({example('epochs')})")
         for name in ("lr_g", "lr_d"):
             value = getattr(self, name)
             if value is not None and not (isinstance(value, (int, float)) and value > 0):
-                raise GankitError(f"{name.replace('_', '-')} must be a positive number, not {value!r}")
+                raise GankitError(f"{name.replace('_', '-')} must be a positive number, not {value!r} ({example(name)})")
         if self.stage_kimg is not None and (isinstance(self.stage_kimg, bool) or not isinstance(self.stage_kimg, (int, float))
                                             or self.stage_kimg <= 0):
-            raise GankitError(f"stage-kimg must be a positive number of thousands of images, not {self.stage_kimg!r}")
+            raise GankitError(f"stage-kimg must be a positive number of thousands of images, not {self.stage_kimg!r} "
+                              f"({example('stage_kimg')}; the paper's 800)")
         if self.keep_checkpoints < 0:
             raise GankitError(f"keep-checkpoints must be >= 0, not {self.keep_checkpoints} "
                               "(e.g. 3; 0 keeps only checkpoints/last.pt)")
@@ -149,7 +150,7 @@ class TrainConfig:
         if self.device not in DEVICES and not str(self.device).startswith("cuda:"):
             raise GankitError(f"unknown device {self.device!r} (use one of: {', '.join(DEVICES)})")
         if self.channels not in (None, 1, 3):
-            raise GankitError(f"channels must be 1 or 3, not {self.channels!r}")
+            raise GankitError(f"channels must be 1 or 3, not {self.channels!r} (1 for gray, 3 for RGB)")
         for name in ("optim_g", "optim_d"):
             value = getattr(self, name)
             if value is not None and value not in OPTIMIZERS:
@@ -162,32 +163,34 @@ class TrainConfig:
         for name in ("ema", "r1"):
             value = getattr(self, name)
             if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0):
-                raise GankitError(f"{name.replace('_', '-')} must be a number >= 0 (0 turns it off), not {value!r}")
+                raise GankitError(f"{name.replace('_', '-')} must be a number >= 0, not {value!r} ({example(name)}; 0 turns it off)")
         if self.params is not None:
             if not isinstance(self.params, dict):
-                raise GankitError(f"params must be a mapping of names to values (e.g. gamma: 0.5), not {self.params!r}")
+                raise GankitError(f"params must be a mapping of names to values, not {self.params!r} (e.g. params: {{gamma: 0.5}})")
             for key, value in self.params.items():
                 if isinstance(value, bool) or not isinstance(value, (int, float, str)):
                     raise GankitError(f"param {key} must be a number or a word, not {value!r} (e.g. --param {key}=0.5)")
         for name in ("subset_seed", "label_seed"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int):
-                raise GankitError(f"{name.replace('_', '-')} must be an integer, not {value!r}")
+                raise GankitError(f"{name.replace('_', '-')} must be an integer, not {value!r} ({example(name)})")
         if not (isinstance(self.ada_target, (int, float)) and 0 < self.ada_target < 1):
             raise GankitError(f"ada-target is the wanted E[sign D(real)], in (0, 1), not {self.ada_target!r} (ADA: 0.6)")
         if not (isinstance(self.ada_kimg, (int, float)) and self.ada_kimg > 0):
-            raise GankitError(f"ada-kimg must be a positive number of thousands of images, not {self.ada_kimg!r}")
+            raise GankitError(f"ada-kimg must be a positive number of thousands of images, not {self.ada_kimg!r} "
+                              "(e.g. ada_kimg: 100, StyleGAN3's)")
         if self.diffaugment is not None and not isinstance(self.diffaugment, str):
-            raise GankitError(f"diffaugment must be a policy like color,translation,cutout, not {self.diffaugment!r}")
+            raise GankitError(f"diffaugment must be a policy, not {self.diffaugment!r} (e.g. diffaugment: color,translation,cutout)")
         if self.diffaugment and self.ada:
-            raise GankitError("--diffaugment and --ada both augment D's inputs: use one of them")
+            raise GankitError("--diffaugment and --ada both augment D's inputs (use one of them)")
         for name in ("critic_warmup", "compile", "channels_last", "diagnostics", "tensorboard", "ada", "sync_bn"):
             value = getattr(self, name)
             if value is not None and not isinstance(value, bool):
-                raise GankitError(f"{name.replace('_', '-')} must be true or false, not {value!r}")
+                raise GankitError(f"{name.replace('_', '-')} must be true or false, not {value!r} (e.g. {name}: true)")
         if self.instance_noise is not None and not (isinstance(self.instance_noise, (int, float))
                                                     and self.instance_noise >= 0):
-            raise GankitError(f"instance-noise must be a standard deviation >= 0, not {self.instance_noise!r}")
+            raise GankitError(f"instance-noise must be a standard deviation >= 0, not {self.instance_noise!r} "
+                              f"({example('instance_noise')})")
         return self
 
     def to_dict(self) -> dict:
@@ -207,10 +210,9 @@ class TrainConfig:
             kinds = _alternatives(hints[f.name])
             if not any(_is_a(value, kind) for kind in kinds):
                 wanted = " or ".join(_KIND_WORDS[typing.get_origin(k) or k] for k in kinds if k is not type(None))
-                example = yaml.safe_dump({f.name: EXAMPLES.get(f.name, f.default)}, default_flow_style=True).strip()
                 default = ", or null for the model's default" if type(None) in kinds else ""
                 raise GankitError(f"{source}: {f.name.replace('_', '-')} must be {wanted}, not {reprlib.repr(value)} "
-                                  f"(e.g. {example[1:-1]}{default})")
+                                  f"({example(f.name)}{default})")
 
     @classmethod
     def from_dict(cls, d: dict, source: str = "config") -> "TrainConfig":
@@ -226,6 +228,12 @@ class TrainConfig:
         config = cls(**d)
         config.check_types(source)
         return config
+
+
+def example(name: str) -> str:
+    """``e.g. KEY: VALUE`` for a config key, as a message's fix shows it (from :data:`EXAMPLES` or its default)."""
+    default = next(f.default for f in fields(TrainConfig) if f.name == name)
+    return "e.g. " + yaml.safe_dump({name: EXAMPLES.get(name, default)}, default_flow_style=True).strip()[1:-1]
 
 
 #: how a type error names each annotation's type

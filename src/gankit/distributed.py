@@ -96,8 +96,8 @@ def setup(device: torch.device) -> tuple[torch.device, bool]:
                                 device_id=device if device.type == "cuda" else None)
     except (RuntimeError, ValueError) as e:
         first = str(e).strip().splitlines()[0][:160] if str(e).strip() else type(e).__name__
-        raise GankitError(f"could not join the other training processes ({first}); check --rdzv_endpoint "
-                          "and that every node started") from None
+        raise GankitError(f"could not join the other training processes: {first} (check --rdzv_endpoint "
+                          "and that every node started)") from None
     return device, True
 
 

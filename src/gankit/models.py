@@ -171,7 +171,7 @@ def _param_value(model: str, name: str, default, value):
     if isinstance(default, (Choice, str)):
         text = str(value)
         if isinstance(default, Choice) and text not in default.options:
-            raise GankitError(f"param {name} of {model} must be one of {', '.join(default.options)}, not {text!r}")
+            raise GankitError(f"param {name} of {model} must be one of {', '.join(default.options)}, not {text!r} (e.g. --param {name}={default.options[0]})")
         return text
     number = isinstance(value, (int, float)) and not isinstance(value, bool)
     if isinstance(default, bool) or not isinstance(default, (int, float)):
@@ -587,7 +587,7 @@ def _stage_batch(text: str) -> tuple[int, ...]:
     except ValueError:
         sizes = (0,)
     if any(s <= 0 for s in sizes):
-        raise GankitError(f"param stage_batch must be positive batch sizes per stage, e.g. 64,64,32,16, not {text!r}")
+        raise GankitError(f"param stage_batch must be positive batch sizes per stage, not {text!r} (e.g. --param stage_batch=64,64,32,16)")
     return sizes
 
 
@@ -625,9 +625,9 @@ def stylegan(spec: DataSpec, cfg: TrainConfig) -> Game:
     _need_image_size("stylegan", spec, SUPPORTED_SIZES)
     p = cfg.params
     if p["mapping_layers"] < 1:
-        raise GankitError(f"param mapping_layers must be at least 1, not {p['mapping_layers']}")
+        raise GankitError(f"param mapping_layers must be at least 1, not {p['mapping_layers']} (e.g. --param mapping_layers=8, StyleGAN's)")
     if not 0 <= p["mixing"] <= 1:
-        raise GankitError(f"param mixing is a probability in [0, 1], not {p['mixing']}")
+        raise GankitError(f"param mixing is a probability in [0, 1], not {p['mixing']} (e.g. --param mixing=0.9, StyleGAN's)")
     G = StyleGenerator(cfg.z_dim, cfg.z_dim, spec.image_size, spec.channels, cfg.width,
                        mapping_layers=p["mapping_layers"], mixing_prob=p["mixing"])
     D = StyleDiscriminator(spec.image_size, spec.channels, cfg.width)
@@ -798,7 +798,7 @@ def srgan(spec: DataSpec, cfg: TrainConfig) -> Game:
                           "(use fashion-sr, fashion-sr2 or emoji-sr)")
     p = cfg.params
     if p["pretrain_steps"] < 0 or p["blocks"] < 1:
-        raise GankitError("params pretrain_steps (>= 0) and blocks (>= 1) of srgan must be counts")
+        raise GankitError("params pretrain_steps and blocks of srgan must be counts (pretrain_steps >= 0, blocks >= 1; e.g. --param blocks=16)")
     (ca, _, _), (cb, size, _) = shapes["a"], shapes["b"]
     G = SRResNet(ca, cb, scale, cfg.width, p["blocks"])
     D = SRDiscriminator(cb, size, cfg.width)
@@ -838,8 +838,8 @@ def ssgan(spec: DataSpec, cfg: TrainConfig) -> Game:
     if not cfg.labels_per_class:
         raise GankitError("ssgan learns from a few labelled images: pass --labels-per-class N (e.g. 10 or 100)")
     if cfg.params["unsupervised"] < 0:
-        raise GankitError(f"param unsupervised is a loss weight >= 0 (0: the supervised-only baseline), "
-                          f"not {cfg.params['unsupervised']}")
+        raise GankitError(f"param unsupervised is a loss weight >= 0, not {cfg.params['unsupervised']} "
+                          "(e.g. --param unsupervised=1; 0 is the supervised-only baseline)")
     G = SemiSupervisedGenerator(cfg.z_dim, spec.shape)
     D = ClassifierDiscriminator(spec.shape, spec.num_classes)
     return SemiSupervisedGame(G, D, Latent(cfg.z_dim), spec, *_optims(cfg), unsupervised=cfg.params["unsupervised"])
@@ -881,7 +881,7 @@ def text2image(spec: DataSpec, cfg: TrainConfig) -> Game:
     p = cfg.params
     stages, size = int(p["stages"]), spec.image_size
     if stages not in (1, 2) or stages != p["stages"]:
-        raise GankitError(f"--stages is 1 or 2 (StackGAN's two stages), not {p['stages']}")
+        raise GankitError(f"--stages is 1 or 2, not {p['stages']} (StackGAN's two stages: --stages 2 refines a half-size draft)")
     if stages == 2 and size % 8:
         raise GankitError(f"--stages 2 draws at half of {size} px first and needs a size divisible by 8 "
                           "(pass --image-size 64)")
@@ -889,7 +889,7 @@ def text2image(spec: DataSpec, cfg: TrainConfig) -> Game:
         raise GankitError(f"param kl is a weight >= 0 (not {p['kl']}) and attributes 0 or 1 (not {p['attributes']})")
     for name in ("ngf", "ndf"):
         if p[name] != int(p[name]) or p[name] < 1:
-            raise GankitError(f"param {name} is a positive whole number of channels, not {p[name]}")
+            raise GankitError(f"param {name} is a positive whole number of channels, not {p[name]} (e.g. --param {name}=32)")
     vocab = Vocabulary.from_list(spec.extra["vocab"], spec.extra["max_len"])
     class_tokens = vocab.encode_all([class_caption(spec, k) for k in range(spec.num_classes)])
     first = (spec.channels, size // stages, size // stages)

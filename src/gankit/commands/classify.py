@@ -68,7 +68,7 @@ def run(args) -> int:
         cfg = result.config
         test = get_dataset(cfg.dataset, "test", cfg.data_root, cfg.image_size, cfg.channels)
         if test.labels is None:
-            raise GankitError(f"{cfg.dataset} has no labelled test split to score on")
+            raise GankitError(f"{cfg.dataset} has no labelled test split to score on (classify a labelled dataset, e.g. the run's own)")
         accuracy = (result.classify(test.data) == test.labels).float().mean().item()
         labelled = result.runtime.get("labels", {}).get("labelled", "?")
         print(f"test accuracy {accuracy:.4f} on {len(test)} {cfg.dataset} test images "

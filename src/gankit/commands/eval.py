@@ -7,7 +7,6 @@ the classifier with a one-line message when the weights cannot be had.
 
 from pathlib import Path
 
-from ..errors import GankitError
 from ..safe_write import check_output_file
 from .argtypes import positive_int, seed
 

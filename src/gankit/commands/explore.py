@@ -82,7 +82,7 @@ def run(args) -> int:
     if args.cutoff is not None and not args.style_mix:
         raise GankitError("--cutoff is the crossover of --style-mix (add --style-mix ROW_SEEDS COL_SEEDS)")
     if args.label is not None and ex.conditional and not 0 <= args.label < ex.num_classes:
-        raise GankitError(f"--class must be in 0..{ex.num_classes - 1}, not {args.label}")
+        raise GankitError(f"--class must be in 0..{ex.num_classes - 1}, not {args.label} (the run has {ex.num_classes} classes)")
     terms = parse_arithmetic(args.arithmetic) if args.arithmetic else None
     seeds = parse_seeds(args.seeds)
     written = []
@@ -107,7 +107,7 @@ def run(args) -> int:
         grid(ex.class_rows(args.steps, args.seed), "classes.png", args.steps)
         a, b = (parse_integers(args.between, "classes", "--between 3,7") + [None])[:2] if args.between else (0, 1)
         if b is None:
-            raise GankitError("--between needs two classes, e.g. --between 3,7")
+            raise GankitError("--between needs two classes (e.g. --between 3,7)")
         try:
             grid(ex.class_interpolation(a, b, args.steps, args.rows, args.seed), "class_interpolation.png",
                  args.steps)
@@ -155,7 +155,7 @@ def _sweep(run, args, out: Path) -> list[Path]:
     try:
         psis = [float(p) for p in args.psis.split(",") if p.strip()]
     except ValueError:
-        raise GankitError(f"--psis must be comma-separated numbers, e.g. 0.2,0.5,1.0, not {args.psis!r}") from None
+        raise GankitError(f"--psis must be comma-separated numbers, not {args.psis!r} (e.g. --psis 0.2,0.5,1.0)") from None
     rows = truncation_sweep(run, psis, method=args.truncation_method, n=args.sweep_n, ema=args.ema)
     make_folder(out)
     table = out / "truncation_sweep.json"

@@ -44,7 +44,7 @@ def run(args) -> int:
     result = load_run(args.run)
     out = Path(args.out)
     if out.suffix.lower() not in (".png", ".npy"):
-        raise GankitError(f"--out must end in .png (a grid) or .npy (an array), not {out.name!r}")
+        raise GankitError(f"--out must end in .png or .npy, not {out.name!r} (.png for a grid picture, .npy for a uint8 array)")
     if out.suffix.lower() == ".png" and args.n > MAX_PICTURE:
         raise GankitError(f"--n {args.n} is too many samples for one picture (at most {MAX_PICTURE}, a 100 x 100 "
                           f"grid; write more to an array: --out {out.with_suffix('.npy').name})")
@@ -55,9 +55,9 @@ def run(args) -> int:
         sampler.check_count(args.n)
     if args.label is not None:
         if not sampler.conditional:
-            raise GankitError(f"--class needs a class-conditional model; {result.config.model} is unconditional")
+            raise GankitError(f"--class needs a class-conditional model, and {result.config.model} is unconditional (drop --class, or train cgan, acgan, biggan...)")
         if not 0 <= args.label < sampler.num_classes:
-            raise GankitError(f"--class must be in 0..{sampler.num_classes - 1}, not {args.label}")
+            raise GankitError(f"--class must be in 0..{sampler.num_classes - 1}, not {args.label} (the run has {sampler.num_classes} classes)")
     opts = dict(truncation=args.truncation, truncation_method=args.truncation_method)
     if args.truncation_cutoff is not None:
         opts["truncation_cutoff"] = args.truncation_cutoff
@@ -106,7 +106,7 @@ def _sweep(result, sampler, args, opts):
 
     latent = result.latent
     if not sampler.codes:
-        raise GankitError(f"--sweep needs a model with latent codes (infogan); {result.config.model} has none")
+        raise GankitError(f"--sweep needs a model with latent codes, and {result.config.model} has none (train infogan to sweep codes)")
     if args.sweep not in sweep_names(latent):
         raise GankitError(f"unknown code {args.sweep!r} for --sweep (use one of: {', '.join(sweep_names(latent))})")
     gen = torch.Generator().manual_seed(args.seed) if args.seed is not None else None
@@ -118,9 +118,9 @@ def _sweep(result, sampler, args, opts):
 def _captions(result, sampler, args, opts):
     """``--n`` images of the ``--text`` captions, one row per caption (``--n`` split evenly)."""
     if not hasattr(sampler, "captions"):
-        raise GankitError(f"--text needs a text-to-image model (text2image); {result.config.model} draws no captions")
+        raise GankitError(f"--text needs a text-to-image model, and {result.config.model} draws no captions (use --class, or a text2image run)")
     if args.label is not None or args.sweep is not None:
-        raise GankitError("--text says what to draw: drop --class / --sweep")
+        raise GankitError("--text says what to draw on its own (drop --class and --sweep)")
     per_row = max(1, args.n // len(args.text))
     texts = [t for t in args.text for _ in range(per_row)]
     inputs = sampler.fixed_inputs(len(texts), args.seed, texts=texts)

@@ -38,7 +38,6 @@ def input_files(inputs: list[str]) -> list[Path]:
 
 
 def run(args) -> int:
-    import numpy as np
     import torch
     from PIL import Image
 

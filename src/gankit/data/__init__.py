@@ -87,7 +87,7 @@ def _adapt(ds: Dataset, image_size: int | None, channels: int | None) -> Dataset
     if (image_size in (None, h)) and (channels in (None, c)):
         return ds
     if channels not in (None, 1, 3):
-        raise GankitError(f"--channels must be 1 or 3, not {channels}")
+        raise GankitError(f"--channels must be 1 or 3, not {channels} (1 for gray, 3 for RGB)")
     data = ds.data
     if image_size not in (None, h):
         data = resize_images(data, image_size)

@@ -222,7 +222,7 @@ def load_emoji(split: str = "train", size: int = 32) -> Dataset:
     if split not in _SPLITS:
         raise GankitError(f"unknown split {split!r} (use train or test)")
     if not isinstance(size, int) or size < 1:
-        raise GankitError(f"--image-size must be a positive integer, not {size!r}")
+        raise GankitError(f"--image-size must be a positive integer, not {size!r} (e.g. --image-size 32)")
     blob = load_cache()
     idx = split_indices(blob["emoji"], blob["labels"], split)
     data = blob[f"images{size}" if size in SIZES else "images64"][idx]

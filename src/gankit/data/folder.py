@@ -80,7 +80,7 @@ def load_image_folder(root: str, image_size: int | None = None, channels: int | 
     if channels is None:
         channels = _infer_channels(files[0])
     if channels not in (1, 3):
-        raise GankitError(f"--channels must be 1 or 3, not {channels}")
+        raise GankitError(f"--channels must be 1 or 3, not {channels} (1 for gray, 3 for RGB)")
 
     class_names = sorted({p.relative_to(root_path).parts[0] for p in files if p.parent != root_path})
     stray = [p for p in files if p.parent == root_path]

@@ -99,7 +99,7 @@ def _download(name: str, data_root: str | None) -> Path:
     except Exception as e:  # network errors come in many types; all mean "not available"
         raise GankitError(
             f"{name} files not found in {data_root or debian} and the download failed "
-            f"({type(e).__name__}); {hint}, or pass --data-root DIR holding the idx files"
+            f"({type(e).__name__}; {hint}, or pass --data-root DIR holding the idx files)"
         ) from None
     return root / tv_name / "raw"
 

@@ -49,7 +49,7 @@ def _all() -> tuple[torch.Tensor, torch.Tensor]:
 def split_indices(labels: torch.Tensor, split: str) -> torch.Tensor:
     """Indices of ``split`` ("train" or "test"): 50 test digits per class, seeded, in index order."""
     if split not in ("train", "test"):
-        raise GankitError(f"mnist5k has the splits train and test, not {split!r}")
+        raise GankitError(f"mnist5k has the splits train and test, not {split!r} (use train or test)")
     g = torch.Generator().manual_seed(SEED)
     picked = []
     for k in range(10):

@@ -127,7 +127,7 @@ def _stack(images: list[torch.Tensor], files: list[Path], where: Path) -> torch.
 
 def _side_channels(files: list[Path], channels: int | None) -> int:
     if channels not in (None, 1, 3):
-        raise GankitError(f"--channels must be 1 or 3, not {channels}")
+        raise GankitError(f"--channels must be 1 or 3, not {channels} (1 for gray, 3 for RGB)")
     return channels if channels is not None else _infer_channels(files[0])
 
 
@@ -254,7 +254,7 @@ def load_translation_folder(path: str | Path, split: str = "train", image_size: 
     if split not in _SPLIT_FOLDERS:
         raise GankitError(f"unknown split {split!r} (use train or test)")
     if image_size is not None and (not isinstance(image_size, int) or image_size < 1):
-        raise GankitError(f"--image-size must be a positive integer, not {image_size!r}")
+        raise GankitError(f"--image-size must be a positive integer, not {image_size!r} (e.g. --image-size 64)")
     layout = translation_layout(root) or _layout_of(root)  # the strict rule first, as get_dataset decides
     a, b = _READERS[layout](root, split, image_size, channels)
     _check_sizes(a, b, root)

@@ -122,7 +122,7 @@ class LatentSampler:
             labels = torch.full((n,), labels, dtype=torch.long)
         labels = torch.as_tensor(labels, dtype=torch.long)
         if labels.numel() and not (0 <= int(labels.min()) and int(labels.max()) < self.num_classes):
-            raise GankitError(f"--class must be in 0..{self.num_classes - 1}, not {int(labels.max())}")
+            raise GankitError(f"--class must be in 0..{self.num_classes - 1}, not {int(labels.max())} (the run has {self.num_classes} classes)")
         return labels
 
     def random_labels(self, n: int, seed: int) -> torch.Tensor | None:

@@ -99,8 +99,8 @@ class StyleSampler(LatentSampler):
                               f"{truncation_method} is for z (drop it)")
         cutoff = opts.get("truncation_cutoff")
         if cutoff is not None and not 0 < cutoff <= self.num_ws:
-            raise GankitError(f"--truncation-cutoff must be in 1..{self.num_ws} (G has {self.num_ws} style layers), "
-                              f"not {cutoff}")
+            raise GankitError(f"--truncation-cutoff must be in 1..{self.num_ws}, not {cutoff} (G has {self.num_ws} "
+                              "style layers; e.g. --truncation-cutoff 4 truncates the coarse ones)")
         return super().generate(inputs, truncation, truncation_method, **opts)
 
     def _forward(self, z, y, psi, cutoff):

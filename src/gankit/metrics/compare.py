@@ -64,7 +64,7 @@ def _load_runs(runs: list[RunFiles]) -> list[tuple[RunFiles, object]]:
         files, error = failed[0]
         if len(failed) == 1:
             raise error
-        raise GankitError(f"none of the {len(failed)} folders can be compared; the first: {error}")
+        raise GankitError(f"none of the {len(failed)} folders can be compared (the first: {error})")
     for files, error in failed:
         files.skip(files.path, str(error))
     return loaded

@@ -112,7 +112,7 @@ class LatentExplorer:
                               "(use gankit translate RUN IMAGE...)")
         self.in_w = self.sampler.truncation_space == "w"
         if space not in ("z", "w"):
-            raise GankitError(f"--space must be z or w, not {space!r}")
+            raise GankitError(f"--space must be z or w, not {space!r} (w for style-based models, z for the rest)")
         if space == "w" and not self.in_w:
             raise GankitError(f"--space w needs a style-based G with a mapping network (stylegan); "
                               f"{run.config.model} has only z (drop --space)")
@@ -241,7 +241,7 @@ class LatentExplorer:
         Each row keeps its z (and the other codes) fixed, as in the InfoGAN paper's figures.
         """
         if not self.codes:
-            raise GankitError(f"code sweeps need a model with latent codes (infogan); {self.run.config.model} has none")
+            raise GankitError(f"code sweeps need a model with latent codes, and {self.run.config.model} has none (train infogan to sweep codes)")
         n_cat, n_cont = self.latent.n_cat, self.latent.n_cont
         base = self.latents([seed + r for r in range(rows)])
         out = {}
@@ -285,7 +285,7 @@ class LatentExplorer:
         (1 + rows) x (1 + columns) grid, blank at the top left."""
         n = self._need_styles("style mixing")
         if not 0 <= lo <= hi <= n:
-            raise GankitError(f"the style layers to mix must lie in 0..{n}, not [{lo}, {hi})")
+            raise GankitError(f"the style layers to mix must lie in 0..{n}, not [{lo}, {hi}) (e.g. --cutoff 4 of {n} layers)")
         a, b = self._ws(self.latents(col_seeds)), self._ws(self.latents(row_seeds))
         cells = torch.cat([self.G.mix(a, b[i:i + 1].expand_as(a), lo, hi) for i in range(len(b))])
         images = self.sampler.synthesize(torch.cat([a, b, cells]))
