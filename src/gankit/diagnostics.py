@@ -255,11 +255,16 @@ def features(x: torch.Tensor, kind: str) -> torch.Tensor:
 
 
 def _saved_episodes(run_dir: Path) -> list[dict]:
-    try:
-        saved = json.loads((run_dir / "diagnostics.json").read_text())
-        return [dict(e, open=False) for e in saved.get("episodes", []) if isinstance(e, dict)]
-    except (OSError, ValueError, AttributeError):
-        return []
+    """The alarm episodes a resumed run goes on from, all closed: those of ``diagnostics.json`` that
+    are readable (what is left out is one ``gankit: warning: skipped`` line, see
+    :class:`~gankit.viz.runfiles.RunFiles`), or, when it is absent or unreadable, those rebuilt from
+    the ``alarms`` of ``metrics.jsonl``."""
+    from .viz.runfiles import RunFiles, read_metrics
+
+    episodes = RunFiles(run_dir).episodes
+    if episodes is None:
+        episodes = episodes_from_records(read_metrics(run_dir))
+    return [dict(e, open=False) for e in episodes]
 
 
 def domain_extractor(dataset):

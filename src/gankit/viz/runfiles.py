@@ -244,7 +244,11 @@ class RunFiles:
         path = self.path / "diagnostics.json"
         episodes = data.get("episodes") if isinstance(data, dict) else None
         if not isinstance(episodes, list):
-            self.skip(path, f"{_kind(data)}, not an object with an episodes list")
+            if not isinstance(data, dict):
+                why = f"{_kind(data)}, not an object with an episodes list"
+            else:
+                why = "no episodes list in it" if episodes is None else f"episodes is {_kind(episodes)}, not a list"
+            self.skip(path, why)
             return None
         kept = [e for e in episodes if isinstance(e, dict) and isinstance(e.get("alarm"), str)]
         if len(kept) < len(episodes):
