@@ -23,11 +23,16 @@ def fashion32(fashion_train):
     return _adapt(fashion_train.subset(6000, seed=0), 32, None)
 
 
+#: the suite targets 2 cores; read once, because CLI tests run in this process and `gankit` sets the
+#: thread count by itself (gankit.threads), which must not leak into the tests after them
+SUITE_THREADS = max(1, min(2, torch.get_num_threads()))
+
+
 @pytest.fixture(autouse=True)
 def _fixed_threads():
-    # The suite targets 2 cores; keep torch from oversubscribing when pytest runs in parallel.
-    torch.set_num_threads(max(1, min(2, torch.get_num_threads())))
+    torch.set_num_threads(SUITE_THREADS)
     yield
+    torch.set_num_threads(SUITE_THREADS)
 
 
 @pytest.fixture

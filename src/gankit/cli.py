@@ -21,13 +21,36 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"gankit: error: {message} (see '{self.prog} --help')\n")
 
 
+#: the (sub)commands that compute: each takes --threads, applied in :func:`main` before it runs
+#: (compare computes with --evaluate)
+COMPUTING = ("train", "sample", "translate", "classify", "eval", "score", "explore", "compare", "bench",
+             "features train")
+THREADS_HELP = ("torch threads per process (default: chosen by itself: torch's own, or fewer when the machine is "
+                "busy or other gankit commands run; see gankit.threads; recorded in a run's config.yaml)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     from .commands import COMMANDS
+    from .commands.argtypes import positive_int
 
     parser = _Parser(prog="gankit", description="Train, evaluate, compare and explore GANs.")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     for command in COMMANDS:
         command.add_arguments(sub.add_parser(command.NAME, help=command.HELP, description=command.__doc__))
+    for path in COMPUTING:  # one definition for all of them, so no command module repeats it
+        command = subparser(parser, path)
+        if command is not None:
+            command.add_argument("--threads", type=positive_int, metavar="N", help=THREADS_HELP)
+    return parser
+
+
+def subparser(parser: argparse.ArgumentParser, path: str) -> argparse.ArgumentParser | None:
+    """The parser of the command ``path`` ("features train") under ``parser``; None if there is none."""
+    for name in path.split():
+        subs = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+        parser = subs[0].choices.get(name) if subs else None
+        if parser is None:
+            return None
     return parser
 
 
@@ -49,6 +72,10 @@ def main(argv: list[str] | None = None) -> int:
         _innermost(parser, args).error(f"unrecognized arguments: {' '.join(unknown)}")
     args.argv = list(sys.argv[1:] if argv is None else argv)  # what --nproc re-runs under torchrun
     handlers = {command.NAME: command.run for command in COMMANDS}
+    if hasattr(args, "threads"):  # a command that computes (COMPUTING)
+        from .threads import apply_threads
+
+        apply_threads(args.threads)
     try:
         return handlers[args.command](args)
     except Interrupted as e:

@@ -13,10 +13,13 @@ from __future__ import annotations
 
 import json
 import math
+import os
+import sys
 import time
 from pathlib import Path
 
 import torch
+from tqdm.asyncio import tqdm as console_tqdm
 from tqdm.auto import tqdm
 
 from . import distributed as dist
@@ -101,6 +104,58 @@ class TrainerView:
         return self.sampler().preview(self.fixed_inputs())
 
 
+class PlainProgress:
+    """The progress bar where stderr is not a terminal (a log file, a pipe, CI, nohup), where a
+    carriage-return bar becomes one endless line: a whole line every ``every`` seconds
+    (``GANKIT_LOG_SECONDS``, default 30), when the alarms shown change, and at the last step, e.g.
+    ``step 120/2000 (6%) 15.2 step/s, eta 2:03, d_loss 0.610 g_loss 1.200``. The rate is that of
+    the steps since the previous line, so a slowdown (another process, an evaluation) shows."""
+
+    #: the bar's postfix (short names) spelled out; an alarm reads as in the bar
+    LABELS = {"d": "d_loss {}", "g": "g_loss {}", "img_s": "{} img/s", "ALARM": "ALARM={}"}
+
+    def __init__(self, total: int, initial: int, every: float):
+        self.total, self.n, self.every = total, initial, every
+        self.postfix: dict = {}
+        self._time, self._n = time.perf_counter(), initial
+        self._due = False  # a line at the next update, whatever the time
+
+    def set_postfix(self, **values) -> None:
+        self._due |= values.get("ALARM") != self.postfix.get("ALARM")
+        self.postfix = values
+
+    def update(self, n: int = 1) -> None:
+        self.n += n
+        now = time.perf_counter()
+        if now - self._time < self.every and self.n < self.total and not self._due:
+            return
+        self._due = False
+        rate = (self.n - self._n) / max(now - self._time, 1e-9)
+        eta = _clock((self.total - self.n) / rate) if rate > 0 else "?"
+        values = " ".join(self.LABELS.get(k, k + " {}").format(v) for k, v in self.postfix.items())
+        print(f"step {self.n}/{self.total} ({100 * self.n // max(self.total, 1)}%) {rate:.3g} step/s, eta {eta}"
+              + (f", {values}" if values else ""), file=sys.stderr, flush=True)
+        self._time, self._n = now, self.n
+
+    def close(self) -> None:
+        pass
+
+
+def _log_seconds() -> float:
+    """``GANKIT_LOG_SECONDS`` (the tests set 0: a line every step), else 30."""
+    try:
+        return max(0.0, float(os.environ.get("GANKIT_LOG_SECONDS", "30")))
+    except ValueError:
+        return 30.0
+
+
+def _clock(seconds: float) -> str:
+    """``2:03`` or ``1:02:03``."""
+    minutes, s = divmod(round(seconds), 60)
+    hours, m = divmod(minutes, 60)
+    return f"{hours}:{m:02d}:{s:02d}" if hours else f"{m}:{s:02d}"
+
+
 class Trainer:
     def __init__(self, cfg: TrainConfig, game: Game, dataset: Dataset, run_dir: Path,
                  device: torch.device, precision: Precision, quiet: bool = False,
@@ -145,6 +200,7 @@ class Trainer:
                 net.compile()
         self.compile_seconds: float | None = None  # first step's wall time when compiled
         self._compile_logged = False
+        self._dataset_size = len(dataset)  # for the start line of fit
         self.data = dataset.batch_sampler(self.per_rank_batch, device, seed=cfg.seed + 1, rank=self.rank,
                                           world_size=self.world)
         # what each phase's gradients are averaged over the ranks for (its optimizer's parameters)
@@ -269,14 +325,39 @@ class Trainer:
         """Train until ``total_steps`` generator updates have been made (resumes count from the checkpoint)."""
         self.total = total_steps
         main = is_main_process()
-        bar = tqdm(total=total_steps, initial=self.step_count, disable=self.quiet or not main,
-                   dynamic_ncols=True, unit="step", desc=f"{self.cfg.model} on {self.spec.name}")
+        if main and not self.quiet:
+            print(self._start_line(total_steps), flush=True)
+        if main and not self.quiet and tqdm is console_tqdm and not sys.stderr.isatty():
+            # a log file or a pipe: a carriage-return bar there is one endless line, so whole lines instead
+            bar = PlainProgress(total_steps, self.step_count, _log_seconds())
+        else:
+            bar = tqdm(total=total_steps, initial=self.step_count, disable=self.quiet or not main,
+                       dynamic_ncols=True, unit="step", desc=f"{self.cfg.model} on {self.spec.name}")
         self.game.train()
         with StopRequest(enabled=self.world == 1) as stop:
             self._fit_loop(total_steps, bar, main, stop)
         bar.close()
         for cb in self._watchers:
             cb.on_end(self.view)
+
+    def _start_line(self, total_steps: int) -> str:
+        """What is about to run, in one line: the model, the data, the budget, precision and threads."""
+        from .threads import recorded
+
+        spec = self.spec
+        if spec.kind == "image":
+            c, h, w = spec.shape
+            data = f"{self._dataset_size} images, {h}x{w}x{c}"
+        else:
+            data = f"{self._dataset_size} points in {spec.shape[0]}-D"
+        threads = recorded()
+        n = threads["threads"]
+        steps = (f"steps {self.step_count} -> {total_steps}" if self.step_count else f"{total_steps} steps")
+        return (f"gankit: {'resuming ' if self.step_count else ''}{self.cfg.model} on {spec.name} ({data}), "
+                f"{steps} of batch {self.cfg.batch_size}, {self.device.type}, "
+                f"{self.precision.name} ({self.precision.reason}), "
+                + (f"{self.world} processes x " if self.world > 1 else "")
+                + f"{n} thread{'s' if n != 1 else ''} ({threads['threads_reason']}), run folder {self.run_dir}")
 
     def _fit_loop(self, total_steps: int, bar, main: bool, stop: StopRequest) -> None:
         window_start, window_steps_start = time.perf_counter(), self.step_count
@@ -293,7 +374,6 @@ class Trainer:
                 if not self.quiet and main:
                     tqdm.write(f"torch.compile: first step took {self.compile_seconds:.1f} s (compilation included)")
             self.step_count = next_step
-            bar.update(1)
             if log:
                 now = time.perf_counter()
                 elapsed = now - window_start
@@ -319,6 +399,7 @@ class Trainer:
                                     img_s=f"{record['images_per_s']:.0f}",
                                     **({"ALARM": ",".join(record["alarms"])} if record.get("alarms") else {}))
                 window_start, window_steps_start = time.perf_counter(), self.step_count
+            bar.update(1)  # after the log step's losses are in its postfix
             outside = time.perf_counter()  # pictures and checkpoints are not training time
             for cb in self._watchers:
                 cb.on_step(self.view)

@@ -22,24 +22,20 @@ def add_arguments(b) -> None:
     b.add_argument("--data-root", help="folder holding the dataset files")
     b.add_argument("--arch", help="network: mlp, dcgan or zoo (model default otherwise)")
     b.add_argument("--width", type=positive_int, help="network width")
-    b.add_argument("--threads", type=positive_int, help="torch intra-op threads (default: torch's choice)")
     b.add_argument("--json", action="store_true", help="print one JSON object instead of the table")
 
 
-def run(args) -> int:
-    import torch
-
+def run(args) -> int:  # --threads is gankit.cli's, set before this runs (the table says how many)
     from ..perf import bench_model
-
-    if args.threads:
-        torch.set_num_threads(args.threads)
+    from ..threads import recorded
 
     overrides = {k: getattr(args, k) for k in ("arch", "width", "data_root") if getattr(args, k) is not None}
     result = bench_model(args.model, batch_size=args.batch_size, steps=args.steps, precision=args.precision,
                          device=args.device, compile=args.compile, channels_last=args.channels_last,
                          dataset=args.dataset, warmup=args.warmup, **overrides)
+    reason = recorded()["threads_reason"]  # a speed figure means little without why that many threads
     if args.json:
-        print(json.dumps(result.to_dict()))
+        print(json.dumps({**result.to_dict(), "threads_reason": reason}))
     else:
-        print("\n".join(result.lines()))
+        print("\n".join(result.lines() + [f"  threads        {result.threads:10d}   ({reason})"]))
     return 0
