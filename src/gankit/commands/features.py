@@ -18,17 +18,18 @@ def add_arguments(p) -> None:
     t = sub.add_parser("train", help="train the domain classifier for a dataset")
     t.add_argument("--dataset", default="fashion-mnist", help="fashion-mnist (default), mnist, mnist5k, emoji, or a labelled folder")
     t.add_argument("--data-root", help="folder holding the dataset files")
-    t.add_argument("--epochs", type=positive_int, default=8)
-    t.add_argument("--batch-size", type=positive_int, default=256)
-    t.add_argument("--lr", type=positive_float, default=3e-3)
-    t.add_argument("--seed", type=seed, default=0)
+    t.add_argument("--epochs", type=positive_int, default=8, help="passes over the training split (default 8)")
+    t.add_argument("--batch-size", type=positive_int, default=256, help="images per batch (default 256)")
+    t.add_argument("--lr", type=positive_float, default=3e-3, help="learning rate (default 3e-3)")
+    t.add_argument("--seed", type=seed, default=0, help="seed of the weights and the data order (default 0)")
     t.add_argument("--arch", choices=("small", "base"), default="base",
                    help="base (default: full-resolution first layer) or small (faster, about 1 point less accurate)")
-    t.add_argument("--precision", choices=("auto", "fp32", "bf16"), default="auto")
+    t.add_argument("--precision", choices=("auto", "fp32", "bf16"), default="auto",
+                   help="auto (default: bf16 where the CPU/GPU runs it natively), fp32 or bf16")
     t.add_argument("--out", help="weights file to write (default ~/.cache/gankit/weights/DATASET-classifier.pt)")
-    t.add_argument("--quiet", action="store_true")
+    t.add_argument("--quiet", action="store_true", help="no progress bar")
     i = sub.add_parser("info", help="which classifier weights evaluation uses, and their accuracy")
-    i.add_argument("--dataset", default="fashion-mnist")
+    i.add_argument("--dataset", default="fashion-mnist", help="dataset whose classifier to show (default fashion-mnist)")
     i.add_argument("--classifier", help="weights file to inspect")
 
 

@@ -17,8 +17,11 @@ def add_arguments(s) -> None:
     s.add_argument("run", help="run folder")
     s.add_argument("--n", type=positive_int, default=64, help="number of samples (default 64)")
     s.add_argument("--out", required=True, help="grid.png (picture) or samples.npy (uint8 array)")
-    s.add_argument("--seed", type=seed, default=None)
-    s.add_argument("--class", dest="label", type=int, default=None, help="class to sample (conditional models)")
+    s.add_argument("--seed", type=seed, default=0,
+                   help="which z to draw (default 0, as gankit eval: the same samples every time; another seed, "
+                        "e.g. --seed 1, draws others)")
+    s.add_argument("--class", dest="label", type=int, default=None,
+                   help="class to sample (conditional models; default: one row per class)")
     s.add_argument("--text", action="append", metavar="CAPTION", default=None,
                    help="text2image: the caption to draw (repeatable: one row of --n // K images per caption)")
     s.add_argument("--sweep", metavar="CODE", default=None,
@@ -26,7 +29,8 @@ def add_arguments(s) -> None:
     s.add_argument("--truncation", type=float, metavar="PSI", default=None,
                    help="truncation trick on z: shrink z <- psi*z (psi in (0, 1]) or, with --truncation-method "
                         "resample, redraw |z_i| > psi; stylegan: in W, w <- w_avg + psi (w - w_avg)")
-    s.add_argument("--truncation-method", default="shrink", choices=("shrink", "resample"))
+    s.add_argument("--truncation-method", default="shrink", choices=("shrink", "resample"),
+                   help="shrink (default) or resample: how --truncation acts (see --truncation)")
     s.add_argument("--truncation-cutoff", type=positive_int, metavar="K", default=None,
                    help="stylegan (which truncates in W, toward the average w): only the first K layers' styles")
     s.add_argument("--overwrite", action="store_true", help="replace --out if it exists (never a run's own files)")
@@ -109,7 +113,7 @@ def _sweep(result, sampler, args, opts):
         raise GankitError(f"--sweep needs a model with latent codes, and {result.config.model} has none (train infogan to sweep codes)")
     if args.sweep not in sweep_names(latent):
         raise GankitError(f"unknown code {args.sweep!r} for --sweep (use one of: {', '.join(sweep_names(latent))})")
-    gen = torch.Generator().manual_seed(args.seed) if args.seed is not None else None
+    gen = torch.Generator().manual_seed(args.seed)
     z = code_sweep(latent, args.sweep, rows=max(1, args.n // 10), cols=10, generator=gen)
     cols = latent.n_cat if args.sweep == "cat" else 10
     return sampler.generate({"z": z, "y": None}, **opts), cols

@@ -109,9 +109,21 @@ class LatentSampler:
                               "of that size with different --seed)")
 
     def grid_inputs(self, n: int, seed: int, data=None) -> Batch:
-        """Inputs of a fixed grid that shows every class (or code value) in turn (drawn from the prior:
-        ``data`` is not needed)."""
-        return self.fixed_inputs(n, seed, labels=torch.arange(n) % self.num_classes if self.conditional else None)
+        """Inputs of the fixed grid drawn while training (drawn from the prior: ``data`` is not needed).
+
+        A conditional model's image grid has one row per class (InfoGAN: per categorical code value),
+        as ``gankit sample`` draws it, so a class that collapsed or never appeared is one row to read
+        across; :meth:`preview` lays it out so. ``n`` is rounded up to whole rows (64 over 10 classes:
+        7 x 10), so the last class is not one lone image. Points cycle through the classes instead: a
+        scatter has no rows, and the pitfall alarms read the first 256 of 1000 points as a fair sample."""
+        if not self.conditional:
+            labels = None
+        elif self.spec.kind == "image":
+            n = -(-n // self.num_classes) * self.num_classes
+            labels = class_rows(n, self.num_classes)[0]
+        else:
+            labels = torch.arange(n) % self.num_classes
+        return self.fixed_inputs(n, seed, labels=labels)
 
     def labels(self, n: int, labels=None) -> torch.Tensor | None:
         if not self.conditional:
@@ -217,9 +229,15 @@ class LatentSampler:
             self.G.train(was_training)
         return torch.cat(out)
 
-    def preview(self, inputs: Batch) -> tuple[torch.Tensor, None]:
-        """A grid's pictures: the samples of ``inputs``, laid out square."""
-        return self.generate(inputs), None
+    def preview(self, inputs: Batch) -> tuple[torch.Tensor, int | None]:
+        """A grid's pictures and images per row: one row per class where ``inputs`` are
+        :func:`class_rows` (see :meth:`grid_inputs`), else None (square)."""
+        y = inputs.get("y")
+        per_row = None
+        if self.conditional and self.spec.kind == "image" and y is not None:
+            labels, cols = class_rows(len(y), self.num_classes)
+            per_row = cols if torch.equal(y.cpu(), labels) else None
+        return self.generate(inputs), per_row
 
     def sample(self, n: int, seed: int | None = None, labels=None, **opts) -> torch.Tensor:
         """``generate(fixed_inputs(n, seed, labels))``: the one-call form."""

@@ -10,8 +10,10 @@ import torch
 from ..safe_write import atomic_output
 
 
-def save_image_grid(images: torch.Tensor, path: str | Path, nrow: int | None = None, padding: int = 2) -> Path:
-    """Save uint8 (N, C, H, W) images as one PNG grid (``nrow`` images per row, default ~sqrt(N))."""
+def save_image_grid(images: torch.Tensor, path: str | Path, nrow: int | None = None, padding: int = 2,
+                    caption: str | None = None, row_labels: list[str] | None = None) -> Path:
+    """Save uint8 (N, C, H, W) images as one PNG grid (``nrow`` images per row, default ~sqrt(N)),
+    with an optional ``caption`` strip above and ``row_labels`` beside the rows (:func:`add_labels`)."""
     from PIL import Image
     from torchvision.utils import make_grid
 
@@ -21,9 +23,48 @@ def save_image_grid(images: torch.Tensor, path: str | Path, nrow: int | None = N
     array = grid.permute(1, 2, 0).numpy()
     if images.shape[1] == 1:
         array = array[..., 0]
+    picture = Image.fromarray(array)
+    if caption or row_labels:
+        picture = add_labels(picture, caption, row_labels, row_height=images.shape[2] + padding, padding=padding)
     with atomic_output(path) as tmp:
-        Image.fromarray(array).save(tmp)
+        picture.save(tmp)
     return path
+
+
+#: blank pixels around a label's text
+LABEL_MARGIN = 3
+
+
+def add_labels(picture, caption: str | None = None, row_labels: list[str] | None = None, row_height: int = 0,
+               padding: int = 2):
+    """``picture`` (a PIL grid) with ``caption`` (lines of text) in a white strip above it and each of
+    ``row_labels`` in a white strip left of its row of cells (``row_height`` pixels apart, the first
+    ``padding`` pixels down): a grid whose rows and columns mean something (psi, the terms of latent
+    arithmetic) then reads on its own, away from the printout of the command that drew it. The text is
+    Pillow's built-in font, which needs no font file (and no network)."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    font = ImageFont.load_default()
+    measure = ImageDraw.Draw(picture)
+
+    def size(text: str) -> tuple[int, int]:
+        box = measure.textbbox((0, 0), text, font=font)
+        return box[2], box[3]
+
+    lines = caption.splitlines() if caption else []
+    line_height = size("Ag|")[1] + 2
+    top = len(lines) * line_height + 2 * LABEL_MARGIN if lines else 0
+    left = max(size(t)[0] for t in row_labels) + 2 * LABEL_MARGIN if row_labels else 0
+    width = max([picture.width + left] + [size(t)[0] + 2 * LABEL_MARGIN for t in lines])
+    canvas = Image.new(picture.mode, (width, picture.height + top), "white")
+    canvas.paste(picture, (left, top))
+    draw = ImageDraw.Draw(canvas)
+    for i, line in enumerate(lines):
+        draw.text((LABEL_MARGIN, LABEL_MARGIN + i * line_height), line, fill="black", font=font)
+    for r, text in enumerate(row_labels or []):
+        middle = top + padding + r * row_height + (row_height - padding) / 2
+        draw.text((LABEL_MARGIN, round(middle - size(text)[1] / 2)), text, fill="black", font=font)
+    return canvas
 
 
 def save_scatter(points: torch.Tensor, path: str | Path, reference: torch.Tensor | None = None,

@@ -38,7 +38,7 @@ from ..errors import GankitError
 from ..games.sampler import TRUNCATION_METHODS, check_truncation  # noqa: F401  (TRUNCATION_METHODS: for explore)
 
 #: a seed list is the rows or columns of one picture (interpolation, style mixing, an arithmetic operand),
-#: decoded in one piece: as many as explore's --rows and --steps allow
+#: decoded in one piece: as many as explore's --rows and --columns allow
 MAX_SEEDS = 100
 
 
