@@ -26,11 +26,13 @@ from .distributed import is_main_process
 from .ema import ema_copy
 from .engine import Callback, Trainer
 from .errors import GankitError
-from .models import build_game, get_model, resolve
+from .models import MODELS, build_game, get_model, resolve
+from .plugins import load_entry_points, load_plugins, plugins_for
 from .precision import resolve_device, resolve_precision
 from .run_folder import NewRunFolder, check_location
 from . import run_lock
 from .safe_write import remove_stale_temps, write_text
+from .threads import recorded as threads_record
 
 DEFAULT_STEPS = 2000
 #: fields a resume may change; everything else comes from the run's config.yaml
@@ -171,6 +173,13 @@ def load_run(path: str | Path) -> Run:
             and isinstance(data.get("runtime", {}), (dict, type(None)))):
         raise GankitError(incomplete)
     config = TrainConfig.from_dict(data["train"], source=str(cfg_file)).validate(str(cfg_file))
+    if config.plugins:  # the run's own recipe: import it before anything looks the model up (gankit.plugins)
+        load_plugins(config.plugins, run=path)
+        if config.model not in MODELS:
+            raise GankitError(f"the plugins of {path} ({', '.join(config.plugins)}) no longer register its model "
+                              f"{config.model!r} (restore the plugin's version that did; see gankit models --plugin)")
+    else:
+        load_entry_points()
     try:
         spec = DataSpec.from_dict(data["data"])
     except (KeyError, TypeError, ValueError):
@@ -208,12 +217,16 @@ def train(config: TrainConfig | dict | str | Path | None = None, *, out: str | P
         cfg_dict, source = dict(config or {}), "config"
     if isinstance(overrides.get("params"), dict) and isinstance(cfg_dict.get("params"), dict):
         overrides["params"] = {**cfg_dict["params"], **overrides["params"]}  # --param adds to the file's params
+    if isinstance(overrides.get("plugins"), list) and isinstance(cfg_dict.get("plugins"), list):
+        overrides["plugins"] = cfg_dict["plugins"] + overrides["plugins"]  # --plugin adds to the file's plugins
     cfg_dict.update({k: v for k, v in overrides.items() if v is not None})
     cfg = TrainConfig.from_dict(cfg_dict, source=source).validate()
     if out is None:
         raise GankitError("no run folder given (pass --out DIR)")
     out = Path(out)
+    cfg.plugins = load_plugins(cfg.plugins) or None  # before the model is looked up; recorded as loaded
     get_model(cfg.model)  # unknown model: fail before loading data
+    cfg.plugins = plugins_for(cfg.model, cfg.plugins or []) or None  # an entry point's recipe: its module too
     check_location(out, [cfg.dataset, cfg.data_root])
     dataset = training_data(cfg, data)
     cfg = resolve(cfg, dataset.spec)
@@ -229,6 +242,7 @@ def train(config: TrainConfig | dict | str | Path | None = None, *, out: str | P
         _on_main(folder.prepare)  # the old run is set aside, not deleted (gankit.run_folder)
         try:
             runtime = {"device": str(device), "precision": precision.name, "precision_reason": precision.reason,
+                       **threads_record(),  # threads, threads_reason: chosen per command (gankit.threads)
                        "torch": str(torch.__version__), "gankit": __version__, "python": platform.python_version(),
                        "dataset_size": len(dataset), **_world_runtime(cfg, device)}
             if hasattr(dataset, "record"):  # the labelled split of a semi-supervised run
@@ -357,7 +371,7 @@ def drop_records_after(run_dir: Path, step: int) -> int:
             record = json.loads(line)
             if int(record["step"]) <= step:
                 kept.append(line)
-        except (ValueError, KeyError, TypeError):
+        except (ValueError, KeyError, TypeError, OverflowError):  # {"step": Infinity} too
             continue
     if len(kept) == len(lines):
         return 0
@@ -376,7 +390,7 @@ def _resume_locked(path: Path, run: Run, quiet: bool, dataset: Dataset | None, o
                    callbacks: list | None) -> Run:
     bad = sorted(k for k, v in overrides.items() if v is not None and k not in RESUMABLE_OVERRIDES)
     if bad:
-        flag = "param" if bad[0] == "params" else bad[0].replace("_", "-")  # the config key 'params' is --param
+        flag = {"params": "param", "plugins": "plugin"}.get(bad[0], bad[0].replace("_", "-"))  # key 'params' is --param
         raise GankitError(f"--{flag} cannot change when resuming (only --steps, --epochs "
                           "and output cadences can; start a new run to change the rest)")
     state = load_run_checkpoint(path / "checkpoints" / "last.pt")
@@ -408,7 +422,7 @@ def _resume_locked(path: Path, run: Run, quiet: bool, dataset: Dataset | None, o
             trainer.load_state_dict(state)
         except (RuntimeError, KeyError, ValueError, TypeError, AttributeError, IndexError):  # a damaged checkpoint
             raise GankitError(f"checkpoint in {path} does not match its config.yaml (restore the matching files)") from None
-        run.runtime.update(_world_runtime(cfg, device))
+        run.runtime.update(_world_runtime(cfg, device), **threads_record())  # this machine's choice, made anew
         if is_main_process():
             for folder in (path, path / "checkpoints", path / "samples"):
                 remove_stale_temps(folder)  # left by writers that were killed

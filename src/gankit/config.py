@@ -35,13 +35,17 @@ EXAMPLES = {"data_root": "data/", "image_size": 32, "channels": 3, "subset": 100
             "n_critic": 5, "critic_warmup": True, "optim_g": "adam", "optim_d": "adam", "lr_g": 0.0002,
             "lr_d": 0.0002, "betas_g": [0.5, 0.999], "betas_d": [0.5, 0.999], "params": {"gamma": 0.5},
             "ema": 10000, "r1": 10, "r1_every": 16, "stage_kimg": 10, "label_smoothing": 0.9,
-            "instance_noise": 0.1, "diffaugment": "color,translation,cutout", "eval_every": 1000}
+            "instance_noise": 0.1, "diffaugment": "color,translation,cutout", "eval_every": 1000,
+            "plugins": ["examples/my_sngan.py"]}
 
 
 @dataclass
 class TrainConfig:
     # what to train
     model: str = "dcgan"
+    # modules (names or .py paths) imported before the model is looked up, so that a run trained with your own
+    # recipe opens in a new process (gankit.plugins; docs/extending.md); config.yaml records .py paths absolute
+    plugins: list[str] | None = None
     dataset: str = "fashion-mnist"
     data_root: str | None = None
     image_size: int | None = None
@@ -209,7 +213,8 @@ class TrainConfig:
             value = getattr(self, f.name)
             kinds = _alternatives(hints[f.name])
             if not any(_is_a(value, kind) for kind in kinds):
-                wanted = " or ".join(_KIND_WORDS[typing.get_origin(k) or k] for k in kinds if k is not type(None))
+                wanted = " or ".join(_KIND_WORDS.get(k) or _KIND_WORDS[typing.get_origin(k) or k]
+                                     for k in kinds if k is not type(None))
                 default = ", or null for the model's default" if type(None) in kinds else ""
                 raise GankitError(f"{source}: {f.name.replace('_', '-')} must be {wanted}, not {reprlib.repr(value)} "
                                   f"({example(f.name)}{default})")
@@ -238,7 +243,7 @@ def example(name: str) -> str:
 
 #: how a type error names each annotation's type
 _KIND_WORDS = {bool: "true or false", int: "an integer", float: "a finite number", str: "a string",
-               list: "a list of finite numbers", dict: "a mapping"}
+               list: "a list of finite numbers", list[str]: "a list of strings", dict: "a mapping"}
 
 
 def _alternatives(hint) -> tuple:

@@ -5,16 +5,22 @@ HELP = "list the models"
 
 
 def add_arguments(parser) -> None:
-    pass
+    parser.add_argument("--plugin", dest="plugins", metavar="MODULE", action="append",
+                        help="also list the models this module (a name or a .py file) registers (repeatable; "
+                             "see docs/extending.md)")
 
 
 def run(args) -> int:
     from ..models import MODELS
+    from ..plugins import PROVIDERS, load_plugins
 
+    load_plugins(args.plugins)  # and the installed gankit.plugins entry points
     for info in MODELS.values():
         d = info.defaults
         kind = " (class-conditional: sample --class K)" if info.conditional else ""
         print(f"{info.name:10s} {info.summary}{kind}")
+        if info.name in PROVIDERS:
+            print(f"{'':10s} from plugin: {PROVIDERS[info.name]}")
         print(f"{'':10s} paper: {info.paper}")
         print(f"{'':10s} loss: {info.loss}")
         latent = "" if info.translation else f" z_dim={d['z_dim']} n_critic={d['n_critic']}"
