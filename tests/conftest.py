@@ -42,3 +42,12 @@ def one_thread():
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(n)
+
+
+@pytest.fixture(scope="module")
+def isolated_gankit_home(tmp_path_factory):
+    """Feature caches and user weights go to a temporary GANKIT_HOME, not ~/.cache (use it autouse in a module)."""
+    mp = pytest.MonkeyPatch()
+    mp.setenv("GANKIT_HOME", str(tmp_path_factory.mktemp("gankit_home")))
+    yield
+    mp.undo()

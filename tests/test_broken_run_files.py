@@ -18,19 +18,12 @@ import torch
 import gankit
 
 from cli_check import fingerprint, one_line_error, run_cli
+from run_breakers import cut, replace_by_folder, write
 
 #: what report and compare write (or redraw) themselves; every other file must stay byte-identical
 OUTPUTS = {"report.html", "curves.png", "curves_time.png", "progress.gif"}
 EVAL = {"metrics": {"fid": 574.3, "kid": 69.8, "precision": 1.0, "swd_levels": [169.0, 233.0]},
         "info": {"n": 200, "step": 4, "extractor": {"name": "classifier", "id": "classifier-fashion-mnist"}}}
-
-
-def _write(name: str, data: str | bytes):
-    def breaks(run: Path) -> None:
-        path = run / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        (path.write_bytes if isinstance(data, bytes) else path.write_text)(data)
-    return breaks
 
 
 def _metrics_lines(edit):
@@ -49,22 +42,6 @@ def _garbage_values(lines):
     return [json.dumps(first)] + lines[1:-1] + [json.dumps(last)]
 
 
-def _cut(name: str):
-    """Keep the first half of a file (a copy that stopped half-way)."""
-    def breaks(run: Path) -> None:
-        path = run / name
-        data = path.read_bytes()
-        path.write_bytes(data[:len(data) // 2])
-    return breaks
-
-
-def _replace_by_folder(name: str):
-    def breaks(run: Path) -> None:
-        (run / name).unlink()
-        (run / name).mkdir()
-    return breaks
-
-
 def _remove(name: str):
     def breaks(run: Path) -> None:
         path = run / name
@@ -75,13 +52,13 @@ def _remove(name: str):
 BINARY = bytes(range(256)) * 4
 #: case -> (how to break the run, the file the warning names; None: nothing is skipped, no warning)
 CASES = {
-    "eval-list": (_write("eval.json", "[1, 2, 3]"), "eval.json"),
-    "eval-no-metrics": (_write("eval.json", '{"info": {"n": 5}}'), "eval.json"),
-    "eval-not-json": (_write("eval.json", "fid = 12.5\n"), "eval.json"),
-    "eval-binary": (_write("eval.json", BINARY), "eval.json"),
-    "eval-empty": (_write("eval.json", ""), "eval.json"),
-    "eval-folder": (_replace_by_folder("eval.json"), "eval.json"),
-    "eval-garbage-values": (_write("eval.json", json.dumps({
+    "eval-list": (write("eval.json", "[1, 2, 3]"), "eval.json"),
+    "eval-no-metrics": (write("eval.json", '{"info": {"n": 5}}'), "eval.json"),
+    "eval-not-json": (write("eval.json", "fid = 12.5\n"), "eval.json"),
+    "eval-binary": (write("eval.json", BINARY), "eval.json"),
+    "eval-empty": (write("eval.json", ""), "eval.json"),
+    "eval-folder": (replace_by_folder("eval.json"), "eval.json"),
+    "eval-garbage-values": (write("eval.json", json.dumps({
         "metrics": {"fid": "abc", "kid": None, "precision": float("nan"), "recall": [1, "x"], "coverage": 0.5},
         "info": "n/a"})), "eval.json"),
     "metrics-torn-last-line": (_metrics_lines(lambda lines: lines + ['{"step": 5, "d_lo']), "metrics.jsonl"),
@@ -91,25 +68,25 @@ CASES = {
                                                                        '{"step": "3"}'] + lines[2:]),
                             "metrics.jsonl"),
     "metrics-garbage-values": (_metrics_lines(_garbage_values), "metrics.jsonl"),
-    "metrics-binary": (_write("metrics.jsonl", BINARY), "metrics.jsonl"),
+    "metrics-binary": (write("metrics.jsonl", BINARY), "metrics.jsonl"),
     "metrics-missing": (_remove("metrics.jsonl"), None),
-    "metrics-empty": (_write("metrics.jsonl", ""), None),
-    "sample-cut": (_cut("samples/step_000002.png"), "step_000002.png"),
-    "sample-folder": (_replace_by_folder("samples/step_000002.png"), "step_000002.png"),
-    "final-cut": (_cut("samples/final.png"), "final.png"),
+    "metrics-empty": (write("metrics.jsonl", ""), None),
+    "sample-cut": (cut("samples/step_000002.png"), "step_000002.png"),
+    "sample-folder": (replace_by_folder("samples/step_000002.png"), "step_000002.png"),
+    "final-cut": (cut("samples/final.png"), "final.png"),
     "samples-missing": (_remove("samples"), None),
-    "diagnostics-not-json": (_write("diagnostics.json", '{"episodes": ['), "diagnostics.json"),
-    "diagnostics-list": (_write("diagnostics.json", "[]"), "diagnostics.json"),
-    "diagnostics-binary": (_write("diagnostics.json", BINARY), "diagnostics.json"),
-    "diagnostics-bad-episodes": (_write("diagnostics.json", json.dumps({"episodes": [
+    "diagnostics-not-json": (write("diagnostics.json", '{"episodes": ['), "diagnostics.json"),
+    "diagnostics-list": (write("diagnostics.json", "[]"), "diagnostics.json"),
+    "diagnostics-binary": (write("diagnostics.json", BINARY), "diagnostics.json"),
+    "diagnostics-bad-episodes": (write("diagnostics.json", json.dumps({"episodes": [
         1, {"alarm": 5}, {"alarm": "mode_collapse", "first_step": "x", "last_step": [2], "message": 7}]})),
         "diagnostics.json"),
-    "config-not-yaml": (_write("config.yaml", "train: [unclosed\n"), "config.yaml"),
+    "config-not-yaml": (write("config.yaml", "train: [unclosed\n"), "config.yaml"),
 }
 #: the cases that concern compare (it reads eval.json, metrics.jsonl, final.png, curves.png, diagnostics);
 #: compare embeds a run's curves.png as it is (report redraws it)
 COMPARE_CASES = {**{c: v for c, v in CASES.items() if not c.startswith(("sample-", "samples-", "config-"))},
-                 "curves-cut": (_cut("curves.png"), "curves.png")}
+                 "curves-cut": (cut("curves.png"), "curves.png")}
 
 
 def quick_curves(monkeypatch):
@@ -210,7 +187,7 @@ def test_compare_writes_what_is_readable(base_run, tmp_path, capsys, case):
 
 
 def test_compare_leaves_out_a_folder_that_is_no_run(base_run, tmp_path, capsys):
-    run, before = broken_copy(base_run, tmp_path, _write("config.yaml", "train: [unclosed\n"))
+    run, before = broken_copy(base_run, tmp_path, write("config.yaml", "train: [unclosed\n"))
     rc, out, err = run_cli(capsys, ["compare", str(run), str(base_run)])
     assert rc == 0 and "base" in out, err
     assert_skipped(err, str(run))

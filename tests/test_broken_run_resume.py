@@ -17,45 +17,23 @@ import gankit
 from gankit.checkpoint import load_run_checkpoint
 
 from cli_check import run_cli
-
-
-def _write(name: str, data: str | bytes):
-    def breaks(run: Path) -> None:
-        path = run / name
-        (path.write_bytes if isinstance(data, bytes) else path.write_text)(data)
-    return breaks
-
-
-def _cut(name: str):
-    """Keep the first half of a file (a copy that stopped half-way)."""
-    def breaks(run: Path) -> None:
-        path = run / name
-        data = path.read_bytes()
-        path.write_bytes(data[:len(data) // 2])
-    return breaks
-
-
-def _replace_by_folder(name: str):
-    def breaks(run: Path) -> None:
-        (run / name).unlink()
-        (run / name).mkdir()
-    return breaks
+from run_breakers import cut, replace_by_folder, write
 
 
 BINARY = bytes(range(256)) * 4
 #: case -> (how to break the run, the file the warning names, whether the code before issue 21's
 #: fix crashed on it: the others were read silently, or as empty, and now also say so)
 CASES = {
-    "diagnostics-episodes-number": (_write("diagnostics.json", '{"episodes": 5}'), "diagnostics.json", True),
-    "diagnostics-episodes-without-alarm": (_write("diagnostics.json", json.dumps({"episodes": [{"first_step": 1}]})),
+    "diagnostics-episodes-number": (write("diagnostics.json", '{"episodes": 5}'), "diagnostics.json", True),
+    "diagnostics-episodes-without-alarm": (write("diagnostics.json", json.dumps({"episodes": [{"first_step": 1}]})),
                                            "diagnostics.json", True),
-    "diagnostics-list": (_write("diagnostics.json", "[1, 2]"), "diagnostics.json", False),
-    "diagnostics-binary": (_write("diagnostics.json", BINARY), "diagnostics.json", False),
-    "diagnostics-not-json": (_write("diagnostics.json", '{"episodes": ['), "diagnostics.json", False),
-    "diagnostics-episodes-not-dicts": (_write("diagnostics.json", json.dumps({"episodes": [1, "x", None, [2]]})),
+    "diagnostics-list": (write("diagnostics.json", "[1, 2]"), "diagnostics.json", False),
+    "diagnostics-binary": (write("diagnostics.json", BINARY), "diagnostics.json", False),
+    "diagnostics-not-json": (write("diagnostics.json", '{"episodes": ['), "diagnostics.json", False),
+    "diagnostics-episodes-not-dicts": (write("diagnostics.json", json.dumps({"episodes": [1, "x", None, [2]]})),
                                        "diagnostics.json", False),
-    "sample-cut": (_cut("samples/step_000002.png"), "step_000002.png", True),
-    "sample-folder": (_replace_by_folder("samples/step_000002.png"), "step_000002.png", True),
+    "sample-cut": (cut("samples/step_000002.png"), "step_000002.png", True),
+    "sample-folder": (replace_by_folder("samples/step_000002.png"), "step_000002.png", True),
 }
 
 #: one sequence for the base run and every resume, so no two grids of a run are alike

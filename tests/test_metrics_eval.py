@@ -14,12 +14,8 @@ from gankit.metrics.fid import fid
 
 
 @pytest.fixture(scope="module", autouse=True)
-def _isolated_cache(tmp_path_factory):
-    """Feature caches and user weights go to a temporary GANKIT_HOME, not ~/.cache."""
-    mp = pytest.MonkeyPatch()
-    mp.setenv("GANKIT_HOME", str(tmp_path_factory.mktemp("gankit_home")))
-    yield
-    mp.undo()
+def _isolated_cache(isolated_gankit_home):
+    """Feature caches and user weights go to a temporary GANKIT_HOME (conftest)."""
 
 
 @pytest.fixture(scope="module")
