@@ -26,3 +26,15 @@ def test_pyproject_states_its_license_the_current_way():
     # `license = {text = ...}` made setuptools print a deprecation warning on every install
     text = (ROOT / "pyproject.toml").read_text()
     assert 'license = "MIT"' in text and "{ text" not in text
+
+
+def test_gankit_version(capsys):
+    import pytest
+
+    import gankit
+    from gankit.cli import main
+
+    with pytest.raises(SystemExit) as stop:
+        main(["--version"])
+    assert stop.value.code == 0
+    assert capsys.readouterr().out.strip() == f"gankit {gankit.__version__}"

@@ -33,7 +33,10 @@ def build_parser() -> argparse.ArgumentParser:
     from .commands import COMMANDS
     from .commands.argtypes import positive_int
 
+    from . import __version__
+
     parser = _Parser(prog="gankit", description="Train, evaluate, compare and explore GANs.")
+    parser.add_argument("--version", action="version", version=f"gankit {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     for command in COMMANDS:
         command.add_arguments(sub.add_parser(command.NAME, help=command.HELP, description=command.__doc__))
