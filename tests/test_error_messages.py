@@ -12,8 +12,8 @@ import gankit
 
 SRC = Path(gankit.__file__).parent
 ERRORS = {"GankitError", "TrainingDiverged", "DistributedError"}
-#: messages that wrap another GankitError's text, which carries the fix itself
-WRAPPERS = {"--eval-every: {}"}
+#: messages that wrap another GankitError's text, which carries the fix itself (none now)
+WRAPPERS: set[str] = set()
 
 
 def _template(node: ast.expr, names: dict[str, ast.expr]) -> str | None:

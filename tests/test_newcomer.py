@@ -38,3 +38,23 @@ def test_gankit_version(capsys):
         main(["--version"])
     assert stop.value.code == 0
     assert capsys.readouterr().out.strip() == f"gankit {gankit.__version__}"
+
+
+def test_eval_every_on_a_folder_without_a_classifier_names_a_fix_train_has(capsys, tmp_path):
+    # it suggested "--classifier PATH", which gankit train does not have, and left a run folder behind
+    import numpy as np
+    from PIL import Image
+
+    from cli_check import one_line_error
+
+    folder = tmp_path / "digits"
+    folder.mkdir()
+    rng = np.random.default_rng(0)
+    for i in range(64):
+        Image.fromarray(rng.integers(0, 256, (28, 28), dtype=np.uint8)).save(folder / f"{i}.png")
+    out = tmp_path / "run"
+    line = one_line_error(capsys, ["train", "--model", "gan", "--dataset", str(folder), "--steps", "2",
+                                   "--eval-every", "1", "--quiet", "--out", str(out)],
+                          "gankit features train --dataset", "gankit eval RUN --classifier")
+    assert "or pass --classifier" not in line
+    assert not out.exists()

@@ -69,6 +69,8 @@ def eval_every(cfg, run_dir, dataset) -> EvalCallback | None:
 
         try:
             find_classifier(cfg.dataset)
-        except GankitError as e:
-            raise GankitError(f"--eval-every: {e}") from None
+        except GankitError:  # its "--classifier PATH" is eval's flag: train has none
+            raise GankitError(f"--eval-every needs a domain classifier for {cfg.dataset}, and none is trained (train "
+                              f"one first: gankit features train --dataset {cfg.dataset}; or drop --eval-every and "
+                              "run gankit eval RUN --classifier PATH after training)") from None
     return EvalCallback(cfg.eval_every, metrics, cfg.eval_n, cfg.dataset, cfg.data_root, cfg.seed)
