@@ -95,8 +95,8 @@ def _write(path: Path, text: str) -> Path:
 def _ensure_pictures(files: RunFiles) -> None:
     """(Re)draw curves and progress.gif from the run's files, so a report of a run that stopped
     early (diverged, interrupted) still has them. The GIF is redrawn only when every frame it
-    takes is a whole picture; else the one training drew is kept (a GIF of fewer frames is no
-    better, and gankit.viz.gif reads each frame as it is)."""
+    takes is a whole picture; else the one training drew, with every frame, is kept (gankit.viz.gif
+    would leave the damaged frames out, and a GIF of fewer frames is no better)."""
     from .curves import write_run_curves
     from .gif import write_progress_gif
 
