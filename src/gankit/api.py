@@ -21,7 +21,8 @@ from .callbacks import build_callbacks
 from .checkpoint import load_run_checkpoint
 from .config import TrainConfig, load_yaml
 from .data import Dataset, DataSpec, get_dataset, to_uint8
-from . import distributed
+from . import distributed, provenance
+from .data.identity import dataset_record, resolve_dataset, resolve_path
 from .distributed import is_main_process
 from .ema import ema_copy
 from .engine import Callback, Trainer
@@ -224,6 +225,9 @@ def train(config: TrainConfig | dict | str | Path | None = None, *, out: str | P
     if out is None:
         raise GankitError("no run folder given (pass --out DIR)")
     out = Path(out)
+    typed_dataset = cfg.dataset
+    cfg.dataset = resolve_dataset(cfg.dataset)  # a folder by its absolute path: the run works from any directory
+    cfg.data_root = resolve_path(cfg.data_root)
     cfg.plugins = load_plugins(cfg.plugins) or None  # before the model is looked up; recorded as loaded
     get_model(cfg.model)  # unknown model: fail before loading data
     cfg.plugins = plugins_for(cfg.model, cfg.plugins or []) or None  # an entry point's recipe: its module too
@@ -244,7 +248,9 @@ def train(config: TrainConfig | dict | str | Path | None = None, *, out: str | P
             runtime = {"device": str(device), "precision": precision.name, "precision_reason": precision.reason,
                        **threads_record(),  # threads, threads_reason: chosen per command (gankit.threads)
                        "torch": str(torch.__version__), "gankit": __version__, "python": platform.python_version(),
-                       "dataset_size": len(dataset), **_world_runtime(cfg, device)}
+                       "dataset_size": len(dataset), **_world_runtime(cfg, device),
+                       **provenance.record(),  # command, git_commit
+                       "dataset": dataset_record(typed_dataset, cfg.data_root, dataset)}  # path, hash, splits
             if hasattr(dataset, "record"):  # the labelled split of a semi-supervised run
                 runtime["labels"] = dataset.record()
             if is_main_process():
@@ -423,6 +429,7 @@ def _resume_locked(path: Path, run: Run, quiet: bool, dataset: Dataset | None, o
         except (RuntimeError, KeyError, ValueError, TypeError, AttributeError, IndexError):  # a damaged checkpoint
             raise GankitError(f"checkpoint in {path} does not match its config.yaml (restore the matching files)") from None
         run.runtime.update(_world_runtime(cfg, device), **threads_record())  # this machine's choice, made anew
+        run.runtime["resume_commands"] = list(run.runtime.get("resume_commands") or []) + [provenance.command_line()]
         if is_main_process():
             for folder in (path, path / "checkpoints", path / "samples"):
                 remove_stale_temps(folder)  # left by writers that were killed

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from . import provenance
 from .errors import GankitError
 from .stop_signals import Interrupted
 
@@ -74,6 +75,7 @@ def main(argv: list[str] | None = None) -> int:
     if unknown:  # said by the (sub)command that was given, so the message points to its own --help
         _innermost(parser, args).error(f"unrecognized arguments: {' '.join(unknown)}")
     args.argv = list(sys.argv[1:] if argv is None else argv)  # what --nproc re-runs under torchrun
+    provenance.set_command(args.argv)  # recorded in a new run's config.yaml
     handlers = {command.NAME: command.run for command in COMMANDS}
     if hasattr(args, "threads"):  # a command that computes (COMPUTING)
         from .threads import apply_threads

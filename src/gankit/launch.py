@@ -41,6 +41,9 @@ def relaunch(nproc: int, batch_size: int | None, argv: list[str]) -> int:
     from torch.distributed.run import parse_args, run
 
     os.environ.setdefault("OMP_NUM_THREADS", str(max(1, (os.cpu_count() or 1) // nproc)))
+    from . import provenance
+
+    os.environ[provenance.COMMAND_ENV] = provenance.command_line()  # the workers record the user's command, --nproc too
     logging.getLogger("torch.distributed.elastic").setLevel(logging.CRITICAL)  # the workers print their own errors
     config = parse_args(["--standalone", f"--nproc_per_node={nproc}", "-m", "gankit", *without_nproc(argv)])
     try:
@@ -49,5 +52,7 @@ def relaunch(nproc: int, batch_size: int | None, argv: list[str]) -> int:
         _, failure = e.get_first_failure()
         code = failure.exitcode
         return code if isinstance(code, int) and code > 0 else 1
+    finally:
+        os.environ.pop(provenance.COMMAND_ENV, None)
     return 0
 

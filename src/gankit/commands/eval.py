@@ -59,8 +59,9 @@ def run(args) -> int:
         print(json.dumps(result, indent=2))
         return 0
     info = result["info"]
+    rule = f" ({info['split_rule']})" if info.get("split_rule") else ""
     print(f"{info['model']} on {info['dataset']}, step {info['step']}: {info['n']} samples vs {info['n_real']} "
-          f"{info['split']} images, features: {info['extractor']['id']}")
+          f"{info['split']} images{rule}, features: {info['extractor']['id']}")
     print(metric_table(result["metrics"]))
     print(f"({result['seconds']['total']:.1f} s; written to {args.run}/eval.json)")
     return 0

@@ -40,7 +40,8 @@ def run(args) -> int:
         command = "gankit " + " ".join(shlex.quote(a) for a in sys.argv[1:]) if sys.argv[1:2] == ["features"] else None
         meta = train_classifier(args.dataset, args.out, args.epochs, args.batch_size, args.lr, args.seed,
                                 args.precision, args.data_root, args.quiet, command, arch=args.arch)
-        print(f"test accuracy: {meta['test_accuracy']:.2%} ({meta['train_seconds']:.0f} s)")
+        print(f"test accuracy: {meta['test_accuracy']:.2%} on {meta['test_images']} test images not trained on "
+              f"({meta['test_split']}), {meta['train_seconds']:.0f} s")
         print(f"weights:       {meta['path']}")
         return 0
     from ..metrics.weights import load_classifier

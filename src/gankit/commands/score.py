@@ -67,7 +67,8 @@ def run(args) -> int:
         return 0
     info = result["info"]
     kind = "points" if info["extractor"]["name"] == "points" else "images"
-    print(f"{args.samples}: {info['n']} samples vs {info['n_real']} {info['split']} {kind} of {info['dataset']}, "
+    rule = f" ({info['split_rule']})" if info.get("split_rule") else ""
+    print(f"{args.samples}: {info['n']} samples vs {info['n_real']} {info['split']} {kind} of {info['dataset']}{rule}, "
           f"features: {info['extractor']['id']}")
     print(metric_table(result["metrics"]))
     print(f"({result['seconds']['total']:.1f} s{f'; written to {args.out}' if args.out else ''})")

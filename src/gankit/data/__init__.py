@@ -72,7 +72,7 @@ def get_dataset(
 
         if translation_layout(name) is not None:  # trainA/..., only A/ and B/, or train/ of 2:1 images
             return load_translation_folder(name, split, image_size, channels)
-        return load_image_folder(name, image_size, channels)
+        return load_image_folder(name, image_size, channels, split)
     if "/" in name or name.startswith("."):
         raise GankitError(f"dataset folder {name} does not exist (check the path)")
     known = ", ".join(k for k in DATASETS if not k.startswith("<"))
@@ -97,7 +97,7 @@ def _adapt(ds: Dataset, image_size: int | None, channels: int | None) -> Dataset
         weights = torch.tensor([0.299, 0.587, 0.114]).view(1, 3, 1, 1)
         data = (data.float() * weights).sum(1, keepdim=True).round().clamp(0, 255).to(torch.uint8)
     spec = DataSpec(ds.spec.name, "image", tuple(data.shape[1:]), ds.spec.num_classes, ds.spec.class_names)
-    return Dataset(spec, data, ds.labels)
+    return Dataset(spec, data, ds.labels, split_rule=ds.split_rule)
 
 
 __all__ = [

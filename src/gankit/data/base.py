@@ -67,6 +67,9 @@ class Dataset:
     spec: DataSpec
     data: torch.Tensor
     labels: torch.Tensor | None = None
+    #: how this split was made, where the dataset has no official one (a folder's held-out share);
+    #: shown beside every number measured on it
+    split_rule: str = field(default="", kw_only=True)
 
     def __len__(self) -> int:
         return self.data.shape[0]
@@ -81,7 +84,7 @@ class Dataset:
             return self
         idx = torch.randperm(len(self), generator=torch.Generator().manual_seed(seed))[:n]
         labels = self.labels[idx] if self.labels is not None else None
-        return Dataset(self.spec, self.data[idx], labels)
+        return Dataset(self.spec, self.data[idx], labels, split_rule=self.split_rule)
 
     def batch_sampler(self, batch_size: int, device, seed: int, rank: int = 0, world_size: int = 1) -> "BatchSampler":
         """What the Trainer draws batches from (a translation dataset has its own kind)."""

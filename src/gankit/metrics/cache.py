@@ -9,21 +9,18 @@ resized images or new weights can never reuse stale statistics.
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 
 import torch
 
+from ..data.identity import is_folder, tensor_hash
 from .features import Extractor
 from .weights import cache_home
 from ..safe_write import atomic_output, inside
 
 
 def content_hash(data: torch.Tensor) -> str:
-    h = hashlib.sha256()
-    h.update(str(tuple(data.shape)).encode())
-    h.update(data.contiguous().numpy().tobytes())
-    return h.hexdigest()[:16]
+    return tensor_hash(data)
 
 
 def cache_path(dataset: str, split: str, extractor_id: str, digest: str) -> Path:
@@ -40,7 +37,9 @@ def _safe(text: str) -> str:
 def real_features(dataset_name: str, split: str, images: torch.Tensor, labels: torch.Tensor | None,
                   extractor: Extractor, use_cache: bool = True) -> dict:
     """``{"features", "logits", "labels", "cached": bool}`` of real images, from the cache when possible."""
-    path = cache_path(dataset_name, split, extractor.id, content_hash(images))
+    # a folder goes by its last part: the image hash decides, so every path that reaches it shares the file
+    name = Path(dataset_name).name if is_folder(dataset_name) else dataset_name
+    path = cache_path(name, split, extractor.id, content_hash(images))
     if use_cache and path.is_file():
         try:
             blob = torch.load(path, map_location="cpu", weights_only=True)

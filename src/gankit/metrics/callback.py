@@ -58,13 +58,25 @@ def eval_every(cfg, run_dir, dataset) -> EvalCallback | None:
     if not cfg.eval_every:
         return None
     from .evaluate import check_sample_count, parse_metrics
+    from .registry import REGISTRY
 
     if hasattr(dataset, "paired"):  # a translation run: its metrics need the test pairs, not samples
         raise GankitError("--eval-every draws samples, and a translation model translates test images "
                           "(drop --eval-every and run gankit eval RUN after training)")
     metrics = parse_metrics(cfg.eval_metrics)
     check_sample_count(cfg.eval_n, cfg.eval_metrics, "--eval-n")  # a config file's too, before training starts
-    if dataset.spec.kind == "image":  # fail now, not after the first N steps, if no features exist
+    from ..data.identity import is_folder
+
+    if is_folder(cfg.dataset):  # a folder's test split is held out of it: one must exist
+        from ..data.folder import folder_split
+
+        try:
+            folder_split(cfg.dataset, "test")
+        except GankitError:
+            raise GankitError(f"--eval-every scores against a test split, and {cfg.dataset} has too few images to "
+                              "hold one out (add a test/ subfolder of images, or drop --eval-every)") from None
+    needs_features = any(REGISTRY[name].needs_features for name in metrics)
+    if dataset.spec.kind == "image" and needs_features:  # fail now, not after the first N steps, if no features exist
         from .weights import find_classifier
 
         try:
@@ -72,5 +84,6 @@ def eval_every(cfg, run_dir, dataset) -> EvalCallback | None:
         except GankitError:  # its "--classifier PATH" is eval's flag: train has none
             raise GankitError(f"--eval-every needs a domain classifier for {cfg.dataset}, and none is trained (train "
                               f"one first: gankit features train --dataset {cfg.dataset}; or drop --eval-every and "
-                              "run gankit eval RUN --classifier PATH after training)") from None
+                              "run gankit eval RUN --classifier PATH after training; --eval-metrics swd needs no "
+                              "classifier)") from None
     return EvalCallback(cfg.eval_every, metrics, cfg.eval_n, cfg.dataset, cfg.data_root, cfg.seed)

@@ -15,6 +15,7 @@ here so that older imports keep working.
 from __future__ import annotations
 
 import importlib
+import sys
 import time
 
 import torch
@@ -248,7 +249,6 @@ def evaluate_samples(images, data=None, metrics: str | list[str] | None = None, 
     Returns ``{"metrics": {...}, "info": {...}, "seconds": {...}}``.
     """
     from .cache import real_features
-    from .features import get_extractor
 
     names = parse_metrics(metrics)
     explicit = metrics is not None if explicit is None else explicit
@@ -263,9 +263,16 @@ def evaluate_samples(images, data=None, metrics: str | list[str] | None = None, 
             raise GankitError(f"labels have shape {tuple(labels.shape)} for {len(samples)} samples "
                               f"(give one class index per sample)")
     info: dict = {"n": len(samples), "split": split, "dataset": dataset, "n_real": len(real_ds)}
+    if real_ds.split_rule:  # a folder's own split: say how it was made (gankit.data.folder)
+        info["split_rule"] = real_ds.split_rule
     train_features = None
-    if spec.kind == "image":
-        ext = get_extractor(extractor, dataset, classifier, inception_weights, warn)
+    ext = _extractor_for(names, explicit, spec, extractor, dataset, classifier, inception_weights, warn)
+    if ext is None and spec.kind == "image":  # pixel metrics only (SWD): no feature network is needed
+        names = [n for n in names if not REGISTRY[n].needs_features]
+        info["extractor"] = {"name": "pixels", "id": "pixels"}
+        real = {"features": None, "logits": None}
+        fake = {"features": None, "logits": None}
+    elif spec.kind == "image":
         info["extractor"] = {"name": ext.name, "id": ext.id, **{k: v for k, v in ext.info.items() if k != "class_names"}}
         real = real_features(dataset, split, real_ds.data, real_ds.labels, ext, use_cache)
         info["real_features_cached"] = real["cached"]
@@ -295,6 +302,30 @@ def evaluate_samples(images, data=None, metrics: str | list[str] | None = None, 
     seconds["total"] = round(time.perf_counter() - t0, 3)
     seconds = {k: round(v, 3) for k, v in seconds.items()}
     return {"metrics": out, "info": info, "seconds": seconds}
+
+
+def _extractor_for(names: list[str], explicit: bool, spec, kind: str, dataset: str, classifier, inception_weights,
+                   warn):
+    """The feature extractor the metrics need, or None when they need none: only pixel metrics asked
+    for, or (metrics not named) no classifier for this dataset, where SWD alone is run and a warning
+    names how to get the rest."""
+    from .features import get_extractor
+
+    if spec.kind != "image" or not any(REGISTRY[n].needs_features for n in names):
+        return None
+    try:
+        return get_extractor(kind, dataset, classifier, inception_weights, warn)
+    except GankitError as e:
+        if explicit or classifier is not None or not str(e).startswith("no domain classifier"):
+            raise
+        (warn or (lambda m: print(m, file=sys.stderr)))(
+            f"gankit: warning: {str(e).split(' (')[0]}: only the pixel metrics ({', '.join(_pixel_metrics())}) are "
+            f"computed (train one for the rest: gankit features train --dataset {dataset})")
+        return None
+
+
+def _pixel_metrics() -> list[str]:
+    return [name for name, m in REGISTRY.items() if m.images_only and not m.needs_features]
 
 
 # -- moved to gankit.evaluation (they draw samples from a run); imported lazily, as

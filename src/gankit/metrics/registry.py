@@ -53,6 +53,7 @@ class Metric:
     images_only: bool = False  # needs images (not 2-D points)
     needs_logits: bool = False  # on images, needs the extractor's class logits
     needs_labels: bool = False  # needs the requested classes (a class-conditional model)
+    needs_features: bool = True  # on images, needs a feature extractor (SWD reads pixels: no classifier needed)
 
 
 #: name -> Metric, in registration order (the order ``--metrics all`` runs and the CLI lists them)
@@ -62,7 +63,7 @@ METRICS: dict[str, str] = {}
 
 
 def register_metric(name: str, description: str, *, images_only: bool = False, needs_logits: bool = False,
-                    needs_labels: bool = False):
+                    needs_labels: bool = False, needs_features: bool = True):
     """Decorator: register ``fn(ctx: MetricContext) -> dict`` as metric ``name``; returns ``fn`` unchanged.
 
     Two different functions under one name is an error (a silent overwrite would change what
@@ -73,7 +74,7 @@ def register_metric(name: str, description: str, *, images_only: bool = False, n
         old = REGISTRY.get(name)
         if old is not None and (old.fn.__module__, old.fn.__qualname__) != (fn.__module__, fn.__qualname__):
             raise ValueError(f"metric {name!r} is already registered (by {REGISTRY[name].fn.__module__})")
-        REGISTRY[name] = Metric(name, description, fn, images_only, needs_logits, needs_labels)
+        REGISTRY[name] = Metric(name, description, fn, images_only, needs_logits, needs_labels, needs_features)
         METRICS[name] = description
         return fn
 

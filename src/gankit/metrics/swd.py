@@ -99,7 +99,7 @@ def swd(real: torch.Tensor, fake: torch.Tensor, patches_per_image: int = 128, pr
 
 
 @register_metric("swd", "sliced Wasserstein distance on Laplacian pyramids x1e3 (ProGAN), per level and mean",
-                 images_only=True)
+                 images_only=True, needs_features=False)
 def _swd_metric(ctx) -> dict:
     ctx.info["swd_images"] = min(len(ctx.samples), len(ctx.real_data), ctx.swd_max_images or len(ctx.real_data))
     return swd(ctx.real_data, ctx.samples, seed=ctx.seed, max_images=ctx.swd_max_images)

@@ -71,9 +71,15 @@ def train_classifier(dataset: str = "fashion-mnist", out: str | Path | None = No
     from .weights import user_weights_path
 
     train = get_dataset(dataset, "train", data_root)
-    test = get_dataset(dataset, "test", data_root)
     if train.spec.kind != "image" or train.labels is None or train.spec.num_classes < 2:
         raise GankitError(f"{dataset} has no class labels to train a classifier on (use a labelled image dataset)")
+    try:  # a folder's test split is held out of training (gankit.data.folder): the accuracy is on unseen images
+        test = get_dataset(dataset, "test", data_root)
+    except GankitError as e:
+        if not train.split_rule:
+            raise
+        raise GankitError(f"{dataset} has too few images to hold out a test split for the accuracy (add a test/ "
+                          "subfolder with the same class folders)") from e
     if limit is not None:
         train = train.subset(limit, seed=seed)
     if test_limit is not None:
@@ -117,7 +123,8 @@ def train_classifier(dataset: str = "fashion-mnist", out: str | Path | None = No
             "channels": train.spec.channels, "image_size": train.spec.image_size,
             "class_names": list(train.spec.class_names), "seed": seed,
             "epochs": epochs, "batch_size": batch_size, "lr": lr, "precision": "bf16" if bf16 else "fp32",
-            "train_images": len(train), "train_seconds": round(seconds, 1), "torch": str(torch.__version__),
+            "train_images": len(train), "test_images": len(test),
+            "test_split": test.split_rule or "the official test split", "train_seconds": round(seconds, 1), "torch": str(torch.__version__),
             "command": command or f"gankit features train --dataset {dataset} --epochs {epochs} --seed {seed}"}
     if not math.isfinite(loss.item()):
         raise GankitError("classifier training diverged (lower --lr)")

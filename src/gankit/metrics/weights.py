@@ -33,8 +33,19 @@ def cache_home() -> Path:
 
 
 def user_weights_path(dataset: str) -> Path:
-    safe = re.sub(r"[^A-Za-z0-9_.-]+", "_", str(dataset).strip("./")) or "dataset"
-    return cache_home() / "weights" / f"{safe}-classifier.pt"
+    """Where ``gankit features train`` keeps a dataset's classifier: by name for a built-in set, and
+    by the folder's last part and content hash for a folder (:mod:`gankit.data.identity`), so that
+    any path reaching the same images finds it, and changed images do not."""
+    from ..data.identity import folder_hash, is_folder
+
+    if is_folder(dataset):
+        folder = Path(dataset).expanduser().resolve()
+        return cache_home() / "weights" / f"{_safe_name(folder.name)}-{folder_hash(folder)}-classifier.pt"
+    return cache_home() / "weights" / f"{_safe_name(dataset)}-classifier.pt"
+
+
+def _safe_name(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", str(text).strip("./")) or "dataset"
 
 
 def find_classifier(dataset: str, path: str | Path | None = None) -> Path:
@@ -45,9 +56,15 @@ def find_classifier(dataset: str, path: str | Path | None = None) -> Path:
             raise GankitError(f"classifier weights {p} not found (check the path)")
         return p
     dataset = CLASSIFIER_OF.get(dataset, dataset)
-    for p in (PACKAGE_WEIGHTS / user_weights_path(dataset).name, user_weights_path(dataset)):
+    for p in (PACKAGE_WEIGHTS / f"{_safe_name(dataset)}-classifier.pt", user_weights_path(dataset)):
         if p.is_file():
             return p
+    from ..data.identity import folder_hash, is_folder
+
+    if is_folder(dataset):  # the same images under another folder name: the hash is what identifies them
+        same = sorted((cache_home() / "weights").glob(f"*-{folder_hash(dataset)}-classifier.pt"))
+        if same:
+            return same[0]
     raise GankitError(f"no domain classifier for {dataset!r} (train one: gankit features train --dataset {dataset}, "
                       "or pass --classifier PATH)")
 
