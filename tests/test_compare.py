@@ -50,3 +50,21 @@ def test_cli_markdown_and_csv(three_runs, tmp_path, capsys):
 def test_compare_needs_run_folders(tmp_path, capsys):
     assert main(["compare", str(tmp_path / "nope")]) == 2
     assert "does not exist" in capsys.readouterr().err
+
+
+def test_warnings_name_what_differs_and_which_runs():
+    """The lines gankit compare prints and compare.html shows: one per thing that differs among the
+    runs that have an eval.json (a run without one is no warning: the CLI names it apart)."""
+    from gankit.metrics.compare import compare_warnings
+
+    def row(name, features="classifier-fashion-mnist", n=1000, split="test", n_real=10000):
+        return {"run": f"runs/{name}", "eval_n": n, "features": features, "eval_split": split, "eval_n_real": n_real}
+
+    assert compare_warnings([row("a"), row("b"), {"run": "runs/c"}]) == []
+    warnings = compare_warnings([row("a"), row("b", "inception", n=5000), row("c", split="train", n_real=60000)])
+    assert warnings[0].startswith("runs were evaluated with different feature extractors "
+                                  "(classifier-fashion-mnist: a, c; inception: b)")
+    assert warnings[1].startswith("runs were evaluated with different sample counts (n = 1000: a, c; n = 5000: b)")
+    assert warnings[2].startswith("runs were evaluated with different real splits "
+                                  "(test split, 10000 real: a, b; train split, 60000 real: c)")
+    assert len(warnings) == 3

@@ -17,14 +17,15 @@ def add_arguments(p) -> None:
     p.add_argument("--sort", default="fid", help="metric to sort by (default fid)")
     p.add_argument("--csv", metavar="FILE", help="also write the table as CSV")
     p.add_argument("--markdown", action="store_true", help="print a Markdown table")
-    p.add_argument("--html", metavar="FILE", help="also write an HTML page: final grids, curves, metric table")
+    p.add_argument("--html", metavar="FILE",
+                   help="also write an HTML page: the warnings, metric table, final grids, a curve per metric")
     p.add_argument("--evaluate", action="store_true", help="run gankit eval on runs that have no eval.json")
     p.add_argument("--n", type=positive_int, default=10000, help="samples for --evaluate (default 10000)")
     p.add_argument("--metrics", default=None, help="metrics for --evaluate (default all)")
 
 
 def run(args) -> int:
-    from ..metrics.compare import compare_rows, to_csv, to_markdown, to_text
+    from ..metrics.compare import compare_rows, compare_warnings, missing_eval, to_csv, to_markdown, to_text
     from ..viz.runfiles import RunFiles
 
     for flag, out in (("--csv", args.csv), ("--html", args.html)):
@@ -33,11 +34,11 @@ def run(args) -> int:
     runs = [RunFiles(p) for p in args.runs]
     rows = compare_rows(runs, args.sort, args.evaluate, args.n, args.metrics)
     print(to_markdown(rows) if args.markdown else to_text(rows))
-    missing = [r["run"] for r in rows if "eval_n" not in r]
-    if missing:
-        print(f"(no eval.json in {', '.join(missing)}: run gankit eval on them, or pass --evaluate)")
-    if any("warning" in r for r in rows):
-        print(f"warning: {rows[0]['warning']}")
+    note = missing_eval(rows)
+    if note:
+        print(f"({note})")
+    for warning in compare_warnings(rows):  # the same lines head compare.html
+        print(f"warning: {warning}")
     if args.csv:
         write_text(args.csv, to_csv(rows))
         print(f"wrote {args.csv}")

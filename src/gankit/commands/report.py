@@ -1,10 +1,14 @@
-"""gankit report: write report.html for a run (config, grids over time, progress.gif, curves,
-eval table, pitfall alarms), with every picture embedded so the file opens anywhere."""
+"""gankit report: write report.html for a run: the headline numbers of eval.json (with the split,
+sample counts and feature extractor they were measured with), the generated grid beside a grid of
+real training images (RUN/real.png, drawn once), progress.gif, grids over time, pitfall alarms,
+the curves (steps or training time), explore's pictures, eval table, and how the run was made
+(command line, git commit, versions, dataset hash and splits), with every picture embedded so the
+file opens anywhere."""
 
 from pathlib import Path
 
 NAME = "report"
-HELP = "write report.html for a run (grids, GIF, curves, eval, alarms)"
+HELP = "write report.html for a run (headline metrics, generated vs real grids, curves, alarms, provenance)"
 
 
 def add_arguments(p) -> None:

@@ -2,10 +2,12 @@
 Created Equal?", compare models by the FID they reach under the same budget).
 
 :func:`compare_rows` is the data (a list of dicts, one per run) that ``gankit compare`` prints as
-text, CSV or Markdown and that the HTML report reuses. A run's numbers come from its
-``eval.json`` (``gankit eval``); wall time and step come from ``metrics.jsonl``. Both are read
-through :class:`gankit.viz.runfiles.RunFiles`: a broken one is left out of its row with a warning,
-and a folder that is no run at all is left out of the table, unless no run is left.
+text, CSV or Markdown and that the HTML report reuses; :func:`compare_warnings` says why its numbers
+may not compare (other feature extractors, sample counts, real splits), for the CLI and the page
+alike. A run's numbers come from its ``eval.json`` (``gankit eval``); wall time and step come from
+``metrics.jsonl``. Both are read through :class:`gankit.viz.runfiles.RunFiles`: a broken one is
+left out of its row with a warning, and a folder that is no run at all is left out of the table,
+unless no run is left.
 """
 
 from __future__ import annotations
@@ -45,6 +47,8 @@ def run_row(path: str | Path | RunFiles, evaluate_missing: bool = False, n: int 
     if result:
         row["eval_n"] = result["info"].get("n")
         row["features"] = eval_features(result["info"])
+        row["eval_split"] = result["info"].get("split")  # what compare_warnings checks
+        row["eval_n_real"] = result["info"].get("n_real")
         row.update({k: v for k, v in result["metrics"].items() if k in METRIC_KEYS and is_real(v)})
     return row
 
@@ -86,11 +90,47 @@ def compare_rows(run_dirs, sort_by: str = "fid", evaluate_missing: bool = False,
         return (not is_number(value), (value if is_number(value) else 0) * (1 if direction < 0 else -1))
 
     rows.sort(key=key)
-    features = {r.get("features") for r in rows if r.get("features")}
-    if len(features) > 1:
-        for r in rows:
-            r["warning"] = "runs were evaluated with different feature extractors; their numbers do not compare"
     return rows
+
+
+def _real_split(row: dict) -> str | None:
+    split, n_real = row.get("eval_split"), row.get("eval_n_real")
+    if split is None and n_real is None:
+        return None
+    return f"{split or '?'} split" + (f", {n_real} real" if n_real is not None else "")
+
+
+#: what must be the same in every evaluated run for their numbers to compare: the row's value, its
+#: name in a warning, and why it matters
+SAME_FOR_ALL = (
+    (lambda r: r.get("features"), "feature extractors", "their numbers do not compare"),
+    (lambda r: None if r.get("eval_n") is None else f"n = {r['eval_n']}", "sample counts",
+     "FID and precision/recall shift with n (evaluate every run at one --n)"),
+    (_real_split, "real splits", "each number is against other real images (evaluate every run on one --split)"),
+)
+
+
+def compare_warnings(rows: list[dict]) -> list[str]:
+    """Why the numbers of ``rows`` may not compare (each run's value, by run folder name): different
+    feature extractors, sample counts or real splits among the runs that have an eval.json. The one
+    list that ``gankit compare`` prints (``warning: ...``) and that compare.html shows at its top."""
+    out = []
+    for value, what, why in SAME_FOR_ALL:
+        groups: dict[str, list[str]] = {}
+        for r in rows:
+            v = value(r) if "eval_n" in r else None
+            if v is not None:
+                groups.setdefault(str(v), []).append(Path(str(r["run"])).name)
+        if len(groups) > 1:
+            detail = "; ".join(f"{v}: {', '.join(names)}" for v, names in groups.items())
+            out.append(f"runs were evaluated with different {what} ({detail}); {why}")
+    return out
+
+
+def missing_eval(rows: list[dict]) -> str | None:
+    """The note on runs without an eval.json, or None (printed by ``gankit compare``, shown on compare.html)."""
+    missing = [str(r["run"]) for r in rows if "eval_n" not in r]
+    return f"no eval.json in {', '.join(missing)}: run gankit eval on them, or pass --evaluate" if missing else None
 
 
 def _columns(rows: list[dict]) -> list[str]:

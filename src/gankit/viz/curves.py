@@ -8,10 +8,15 @@ Steps where a pitfall alarm was active are shaded in every panel. The end of eve
 ``curves.png`` against steps only, with a fixed layout (matplotlib's automatic layout and a
 second axis would double the cost that every training run pays); ``gankit report`` adds
 ``curves_time.png`` against training time.
+
+``gankit compare --html`` draws the other way round (:func:`compare_figures`): one small figure per
+metric with a line per run, since what a comparison asks is "which run is lower here", and that
+reads across lines in one axes, not across panels of separate pictures.
 """
 
 from __future__ import annotations
 
+import io
 import math
 from pathlib import Path
 
@@ -112,3 +117,50 @@ def write_run_curves(run_dir: str | Path, records: list[dict] | None = None, wal
     axes = [("step", "curves.png")] + ([("wall_time", "curves_time.png")] if wall_time else [])
     written = [plot_curves(records, run_dir / name, x=x, title=run_dir.name) for x, name in axes]
     return [p for p in written if p is not None]
+
+
+#: the size of one metric's figure on compare.html, in inches at FIGURE_DPI (about 540 x 290 pixels:
+#: two side by side fit a laptop screen, and tick labels stay readable)
+FIGURE_SIZE, FIGURE_DPI = (6.0, 3.2), 90
+
+
+def curve_keys(records: list[dict]) -> list[tuple[str, bool]]:
+    """``(key, log scale)`` of every plotted key, in the panels' order (losses, D outputs, ...)."""
+    return [(key, log) for _, keys, log in panels_for(records) for key in keys]
+
+
+def compare_figures(runs: list[tuple[str, list[dict]]], x: str = "step") -> list[tuple[str, bytes]]:
+    """One PNG per metric that any run logged, a line per run (same colour for a run in every
+    figure), with a legend of the run labels: ``[(key, png bytes)]``. ``runs``: ``(label, records)``.
+    Nothing is written: the page embeds the bytes."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    runs = [(label, [r for r in records if is_number(r.get(x))]) for label, records in runs]
+    colours = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    out = []
+    for key, log in curve_keys([r for _, records in runs for r in records]):
+        fig, ax = plt.subplots(figsize=FIGURE_SIZE, dpi=FIGURE_DPI)
+        positive = True
+        for i, (label, records) in enumerate(runs):
+            pts = [(r[x], r[key]) for r in records if is_number(r.get(key))]
+            if pts:
+                xs, ys = zip(*pts)
+                positive &= min(ys) > 0
+                ax.plot(xs, ys, label=label, color=colours[i % len(colours)], linewidth=1.3,
+                        linestyle=("-", "--", ":", "-.")[i // len(colours) % 4], marker="." if len(pts) < 30 else None)
+        if log and positive:
+            ax.set_yscale("log")
+        ax.set_title(key, fontsize=10)
+        ax.set_xlabel(X_AXES.get(x, x), fontsize=9)
+        ax.tick_params(which="both", labelsize=8)
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=8, loc="best")
+        fig.subplots_adjust(left=0.12, right=0.97, bottom=0.17, top=0.9)
+        buf = io.BytesIO()
+        fig.savefig(buf, format="png")
+        plt.close(fig)
+        out.append((key, buf.getvalue()))
+    return out
