@@ -108,6 +108,10 @@ def test_eval_of_a_folder_run_is_on_the_held_out_images_and_says_so(folder_run, 
     assert "vs 30 test images (10% of each class held out, seed 0)" in out.splitlines()[0]
     info = json.loads((folder_run / "eval.json").read_text())["info"]
     assert info["n_real"] == 30 and info["split"] == "test" and info["split_rule"].startswith("10% of each class")
+    assert run_cli(capsys, ["report", str(folder_run)])[0] == 0  # the page says it too, with the dataset's hash
+    page = (folder_run / "report.html").read_text()
+    assert "30 real images of the test split (10% of each class held out, seed 0)" in page
+    assert runtime(folder_run)["dataset"]["hash"] in page
     rc, out, _ = run_cli(capsys, ["eval", str(folder_run), "--n", "200", "--metrics", "swd", "--split", "train",
                                   "--threads", "1"])
     assert rc == 0 and "vs 270 train images (all but the 10% held out for test)" in out

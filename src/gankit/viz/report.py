@@ -175,8 +175,8 @@ def _eval_basis(info: dict) -> tuple[str, str]:
     short = f"{split or '?'} split \u00b7 {counts} \u00b7 {ext_id}"
     long = (f"{_fmt(n) if n is not None else 'an unrecorded number of'} generated samples against "
             f"{_fmt(n_real) if n_real is not None else 'an unrecorded number of'} real images of the "
-            f"{split or 'unrecorded'} split, in the features of {ext_id}" + (f" ({name})" if name and name != ext_id
-                                                                             else ""))
+            f"{split or 'unrecorded'} split" + (f" ({info['split_rule']})" if info.get("split_rule") else "")
+            + f", in the features of {ext_id}" + (f" ({name})" if name and name != ext_id else ""))
     return short, long
 
 
