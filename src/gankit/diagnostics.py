@@ -9,11 +9,17 @@ plain classes over numbers, so they can be tested on made-up logs as well as on 
   whose D outputs probabilities (the BCE family) or 1/0 targets (LSGAN).
 - ``mode_collapse``: the spread of samples on fixed noise (mean pairwise distance in the feature
   space of the dataset's domain classifier from :mod:`gankit.metrics` where one exists, else of
-  pooled pixels, or of the points; as a ratio to the same measure on real data) falls below 0.1,
-  or below a third of its best value; with a classifier, the classes reached (classes predicted
-  for at least a quarter of their share of the fixed samples) fall to a third of their best; on
-  ``ring8``/``grid25``, the modes reached (the same rule with the nearest mode) fall to half. Checked
-  after a warm-up (an untrained G is not collapsed, just untrained), ``window`` logs in a row.
+  pooled pixels, or of the points; as a ratio to the same measure on real data) falls below a floor
+  (0.1 in classifier features and on points, 0.3 in pooled pixels), or below a third of its best
+  value; with a classifier, the classes reached (classes predicted for at least a quarter of their
+  share of the fixed samples) are at most a fifth of those that 64 real images reach (2 of 10 on
+  mnist5k and Fashion-MNIST), or fall to a third of their best; on ``ring8``/``grid25``, the modes
+  reached (the same rule with the nearest mode) fall to half. Checked after a warm-up (an untrained
+  G is not collapsed, just untrained), ``window`` logs in a row.
+- ``not_learning`` (images): after the warm-up, the samples on fixed noise are no closer to the real
+  data than an untrained G's: ``fd_vs_blank``, the Frechet distance of their pooled pixels to those
+  of the real sample as a ratio to a blank mid-gray image's (what an untrained G draws: 0.99-1.00
+  measured at step 1), stays above 0.75 for ``window`` logs in a row.
 - ``divergence``: a gradient norm above 1e5, or 1000x above its median so far, a D or G loss beyond
   +-1e9, or a gradient norm of exactly 0 for 3 logs in a row (dead gradients; NaN/inf losses
   are caught by the engine). Training stops at once with :class:`TrainingDiverged` (exit code 3), before the
@@ -22,6 +28,22 @@ plain classes over numbers, so they can be tested on made-up logs as well as on 
   swings up and down by more than 30% of its level while the mean quality signal (an eval metric from ``--eval-every``,
   or the share of high-quality samples on toy data) does not improve. Without a quality signal it stays silent:
   swinging losses alone are normal in a GAN.
+
+The absolute rules (the floors, the fifth of the classes, ``not_learning``) are for runs bad from
+their first log, which the best-relative rules never caught (issue 19): a gan (MLP) on mnist5k at
+the default settings reaches 1 class of 10 at every log while its classifier spread stays at
+0.15-0.90, and an lsgan draws one gray checkerboard for every z at classifier spread 0.15-0.21.
+Measured (fp32, one thread, seed 0, from step 200 on; docs/alarms.md lists the runs): collapsed or
+stuck runs reach 1 class and spread 0.04-0.13 in pooled pixels; stuck ones (lsgan at widths 64,
+32 and 16) keep ``fd_vs_blank`` at 0.86-1.24, while the collapsed gan learns the mean blob
+(0.17-0.55). Healthy runs reach 3 classes or more (a dcgan on mnist5k 2 at step 200, then 4; a
+dcgan on emoji 1-3 of the 7 groups that real emoji reach, 1 at single logs only), spread 0.75-1.03
+in pooled pixels, and keep ``fd_vs_blank`` at most 0.18, but 0.54-0.58 for wgan, the slowest
+starter, and 0.50-0.60 for the emoji dcgan: 0.75 lies between those and the stuck runs' 0.86.
+Pooled pixels judge "not learning", not the classifier's features: its distances mean nothing on
+images unlike its data (a gray checkerboard scores 0.28 of the blank's on Fashion-MNIST, as close
+as a learning wgan's 0.24). On toy points the ratio cannot tell stuck from early (a healthy gan on
+ring8 swings at 0.5-1.9 of an all-at-the-origin G's until step 525), so it is not measured there.
 
 Alarms are added to each record as ``alarms: [names]`` (so they are in ``metrics.jsonl``), shown
 in the progress bar, printed once when they start, kept as episodes in ``diagnostics.json`` and
@@ -50,9 +72,15 @@ ADVICE = {
         "--lr-d or fewer D steps (--n-critic 1), one-sided label smoothing or instance noise, a smaller D, "
         "or a Wasserstein/hinge loss with a gradient penalty"),
     "mode_collapse": (
-        "samples on fixed noise lost their diversity (the generator maps many z to few outputs); what usually "
-        "helps: a lower learning rate, minibatch discrimination or feature matching, a Wasserstein loss with "
-        "gradient penalty (wgan-gp), more D steps, or restarting from an earlier checkpoint"),
+        "samples on fixed noise have little diversity, or lost it (the generator maps many z to few outputs); "
+        "what usually helps: a lower learning rate, minibatch discrimination or feature matching, a Wasserstein "
+        "loss with gradient penalty (wgan-gp), more D steps, or restarting from an earlier checkpoint that had "
+        "diversity"),
+    "not_learning": (
+        "after the warm-up, samples on fixed noise are still no closer to the real data than an untrained "
+        "generator's (look at samples/): G is stuck, e.g. on one texture for every z, or starting very slowly; "
+        "what usually helps: the DCGAN nets (--arch dcgan, or --model dcgan), a Wasserstein loss with gradient "
+        "penalty (wgan-gp), or more steps if the latest samples have just started to change"),
     "divergence": DIVERGENCE_ADVICE,
     "oscillation": (
         "losses swing up and down while the quality metric does not improve (the game is cycling, not "
@@ -100,31 +128,75 @@ class VanishingGradients(Detector):
 
 
 class ModeCollapse(Detector):
+    """Few distinct samples, judged against the run's own best and against the real data (absolute:
+    a run collapsed from its first log has no better best to fall from). ``real_classes``: the
+    classes that real images reach by the same rule (None: no classifier). ``reason`` says which
+    rule fired."""
+
     name = "mode_collapse"
 
-    def __init__(self, window: int = 3, warmup_step: int = 0, floor: float = 0.1, drop: float = 1 / 3):
+    def __init__(self, window: int = 3, warmup_step: int = 0, floor: float = 0.1, drop: float = 1 / 3,
+                 real_classes: int | None = None, class_share: float = 1 / 5):
         self.window, self.warmup_step, self.floor, self.drop = window, warmup_step, floor, drop
+        self.real_classes, self.class_share = real_classes, class_share
         self.peak_div = 0.0
         self.peak_modes = 0
         self.peak_classes = 0
         self.streak = 0
+        self.reason = ""
 
-    def update(self, record: dict) -> bool:
-        div, modes, classes = _num(record, "diversity"), _num(record, "modes_reached"), _num(record, "classes_reached")
-        collapsed = False
+    def _why(self, div, modes, classes) -> str:
+        """Which rule holds for this record ("" when none); the bests are updated first."""
         if classes is not None:
             self.peak_classes = max(self.peak_classes, int(classes))
-            collapsed = self.peak_classes >= 4 and classes <= self.peak_classes / 3
         if div is not None:
             self.peak_div = max(self.peak_div, min(div, 1.0))  # noise from an untrained G is not "more diverse"
-            collapsed = div < self.floor or div < self.drop * self.peak_div
         if modes is not None:
             self.peak_modes = max(self.peak_modes, int(modes))
-            collapsed = collapsed or (self.peak_modes >= 4 and modes <= self.peak_modes / 2)
+        if classes is not None and self.real_classes and classes <= self.class_share * self.real_classes:
+            return f"samples reach {classes:.0f} of the {self.real_classes} classes that real images reach"
+        if classes is not None and self.peak_classes >= 4 and classes <= self.peak_classes / 3:
+            return f"classes reached fell from {self.peak_classes} to {classes:.0f}"
+        if div is not None and div < self.floor:
+            return f"diversity is {div:.3g} of the real data's (below {self.floor:g})"
+        if div is not None and div < self.drop * self.peak_div:
+            return f"diversity fell from {self.peak_div:.3g} to {div:.3g} of the real data's"
+        if modes is not None and self.peak_modes >= 4 and modes <= self.peak_modes / 2:
+            return f"modes reached fell from {self.peak_modes} to {modes:.0f}"
+        return ""
+
+    def update(self, record: dict) -> bool:
+        why = self._why(_num(record, "diversity"), _num(record, "modes_reached"), _num(record, "classes_reached"))
         if record.get("step", 0) < self.warmup_step:
             self.streak = 0
             return False
-        self.streak = self.streak + 1 if collapsed else 0
+        self.streak = self.streak + 1 if why else 0
+        if why:
+            self.reason = why
+        return self.streak >= self.window
+
+
+class NotLearning(Detector):
+    """``fd_vs_blank`` (fixed samples' distance to the real data, as a ratio to a blank image's, see
+    :meth:`PitfallAlarms.measure`) above ``ratio`` for ``window`` logs after the warm-up: the samples
+    are no closer to the data than an untrained G's (the module docstring has the measurements)."""
+
+    name = "not_learning"
+
+    def __init__(self, window: int = 3, warmup_step: int = 0, ratio: float = 0.75):
+        self.window, self.warmup_step, self.ratio = window, warmup_step, ratio
+        self.streak = 0
+        self.reason = ""
+
+    def update(self, record: dict) -> bool:
+        r = _num(record, "fd_vs_blank")
+        if r is None or record.get("step", 0) < self.warmup_step:
+            self.streak = 0
+            return False
+        self.streak = self.streak + 1 if r > self.ratio else 0
+        if r > self.ratio:
+            self.reason = (f"the fixed samples' distance to the real data is {r:.2f} of a blank image's "
+                           f"(above {self.ratio:g})")
         return self.streak >= self.window
 
 
@@ -296,6 +368,13 @@ def mean_pairwise_distance(f: torch.Tensor) -> float:
     return float(d.sum() / (n * (n - 1)))
 
 
+def frechet(a: torch.Tensor, b: torch.Tensor) -> float:
+    """Frechet distance between two (N, D) feature sets (:func:`gankit.metrics.fid.fid`)."""
+    from .metrics.fid import fid
+
+    return fid(a, b)
+
+
 class PitfallAlarms(Callback):
     """Measures the signals, runs the detectors, and reports alarms (see the module docstring)."""
 
@@ -311,15 +390,28 @@ class PitfallAlarms(Callback):
         n = 256 if self.spec.kind == "points" else 64
         idx = torch.randperm(len(dataset), generator=g)[:n]
         self.extractor = domain_extractor(dataset) if self.spec.kind == "image" else None
+        real = to_model_space(dataset.data[idx], self.spec)
+        self.real_plain = features(real, self.spec.kind)  # pooled pixels or points: what not_learning reads
+        self.real_classes = None
         if self.extractor is not None:
-            real_features = self.extractor(dataset.data[idx])["features"]
+            result = self.extractor(dataset.data[idx])
+            real_features = result["features"]
+            if result["logits"] is not None:
+                self.real_classes = reached(result["logits"].argmax(1), result["logits"].shape[1])
         else:
-            real_features = features(to_model_space(dataset.data[idx], self.spec), self.spec.kind)
+            real_features = self.real_plain
         self.real_diversity = max(mean_pairwise_distance(real_features), 1e-8)
+        # an untrained G draws a near-blank mid-gray image (0 in model space): the yardstick of "not learning",
+        # taken from the data alone, so that a resumed run has the same one
+        self.blank_distance = max(frechet(torch.zeros_like(self.real_plain), self.real_plain), 1e-8)
         self.toy = self.spec.kind == "points" and "centres" in self.spec.extra
         self.diag_inputs = None
         warmup = max(200, int(0.1 * total_steps)) if total_steps else 200
-        self.detectors = [ModeCollapse(window=window, warmup_step=warmup), Oscillation(warmup_step=warmup)]
+        # pooled pixels spread less than classifier features: collapsed runs measured 0.04-0.13 there,
+        # healthy ones 0.75 and more after the warm-up (docs/alarms.md)
+        floor = 0.3 if self.spec.kind == "image" and self.extractor is None else 0.1
+        self.detectors = [ModeCollapse(window=window, warmup_step=warmup, floor=floor, real_classes=self.real_classes),
+                          NotLearning(window=window, warmup_step=warmup), Oscillation(warmup_step=warmup)]
         if d_is_probability:  # D(x), D(G(z)) are probabilities (BCE family) or 1/0 targets (LSGAN)
             self.detectors.insert(0, VanishingGradients(window=max(window, 5)))
         self.divergence = Divergence()
@@ -328,7 +420,8 @@ class PitfallAlarms(Callback):
 
     @torch.no_grad()
     def measure(self, view) -> dict:
-        """Diversity of samples on fixed noise (ratio to real data); modes covered on toy data.
+        """Diversity of samples on fixed noise (ratio to real data), their distance to the real data
+        (ratio to a blank image's); classes reached with a classifier, modes covered on toy data.
         ``view`` is the :class:`~gankit.engine.TrainerView` (anything with ``generate_fixed()``
         and, on toy data, ``sampler()``)."""
         out = {}
@@ -344,13 +437,16 @@ class PitfallAlarms(Callback):
             out["modes_reached"] = reached(cov["nearest_mode"], cov["num_modes"])
             out["high_quality"] = round(cov["high_quality"], 4)
             f = features(points[:256], "points")
-        elif self.extractor is not None:
-            result = self.extractor(view.generate_fixed())
-            f = result["features"]
-            if result["logits"] is not None:
-                out["classes_reached"] = reached(result["logits"].argmax(1), result["logits"].shape[1])
         else:
-            f = features(view.generate_fixed(), self.spec.kind)
+            samples = view.generate_fixed()
+            f = features(samples, self.spec.kind)
+            if self.spec.kind == "image" and len(f) >= 2:  # on toy points it cannot tell stuck from early
+                out["fd_vs_blank"] = round(frechet(f, self.real_plain) / self.blank_distance, 4)
+            if self.extractor is not None:
+                result = self.extractor(samples)
+                f = result["features"]
+                if result["logits"] is not None:
+                    out["classes_reached"] = reached(result["logits"].argmax(1), result["logits"].shape[1])
         out["diversity"] = round(mean_pairwise_distance(f) / self.real_diversity, 4)
         return out
 
@@ -371,9 +467,11 @@ class PitfallAlarms(Callback):
                 f"training diverged at step {record['step']}: {self.divergence.message}; stopped before saving, "
                 f"{kept} ({ADVICE['divergence']})")
         record.update(self.measure(view))
-        now = {d.name for d in self.detectors if d.update(record)}
+        fired = {d.name: d for d in self.detectors if d.update(record)}
+        now = set(fired)
         for name in sorted(now - self.active):
-            self._start(name, record["step"], ADVICE[name], quiet=view.quiet)
+            why = getattr(fired[name], "reason", "")  # which rule: the same alarm has several
+            self._start(name, record["step"], f"{why}; {ADVICE[name]}" if why else ADVICE[name], quiet=view.quiet)
         for e in self.episodes:
             if e["alarm"] in now and e["last_step"] is not None and e.get("open"):
                 e["last_step"] = record["step"]

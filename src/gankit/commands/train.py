@@ -125,7 +125,8 @@ def add_arguments(t) -> None:
     t.add_argument("--eval-metrics", help=f"metrics for --eval-every, comma-separated (default {default.eval_metrics})")
     t.add_argument("--eval-n", type=positive_int, help=f"samples per --eval-every evaluation (default {default.eval_n})")
     t.add_argument("--no-diagnostics", dest="diagnostics", action="store_false", default=None,
-                   help="turn off the pitfall alarms (vanishing gradients, mode collapse, divergence, oscillation)")
+                   help="turn off the pitfall alarms (vanishing gradients, mode collapse, not learning, divergence, "
+                        "oscillation)")
     t.add_argument("--config", help="YAML file of config keys; flags override it")
     t.add_argument("--out", help="run folder to create")
     t.add_argument("--resume", metavar="RUN", help="continue this run from its last checkpoint")
