@@ -39,13 +39,13 @@ def git_commit() -> str | None:
     source = Path(__file__).resolve().parent
     try:  # a wheel installed in a venv inside some other repository is not that repository's code
         tracked = subprocess.run(["git", "-C", str(source), "ls-files", "--error-unmatch", "__init__.py"],
-                                 capture_output=True, text=True, timeout=5)
+                                 capture_output=True, text=True, timeout=5, check=False)
         head = subprocess.run(["git", "-C", str(source), "rev-parse", "HEAD"], capture_output=True, text=True,
-                              timeout=5)
+                              timeout=5, check=False)
         if tracked.returncode != 0 or head.returncode != 0:
             return None
         dirty = subprocess.run(["git", "-C", str(source), "status", "--porcelain", "--untracked-files=no", "--", "."],
-                               capture_output=True, text=True, timeout=5)
+                               capture_output=True, text=True, timeout=5, check=False)
     except (OSError, subprocess.SubprocessError):  # no git, or a hung one: the version alone says enough
         return None
     return head.stdout.strip() + ("-dirty" if dirty.returncode == 0 and dirty.stdout.strip() else "")

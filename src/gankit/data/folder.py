@@ -117,9 +117,11 @@ def _held_out(root: Path, files: list[Path]) -> list[Path]:
     for p in files:
         rel = p.relative_to(root)
         by_class.setdefault(rel.parts[0] if len(rel.parts) > 1 else "", []).append(p)
+    def key(p: Path) -> str:
+        return hashlib.sha256(f"{SPLIT_SEED}:{p.relative_to(root).as_posix()}".encode()).hexdigest()
+
     out = []
     for members in by_class.values():
-        key = lambda p: hashlib.sha256(f"{SPLIT_SEED}:{p.relative_to(root).as_posix()}".encode()).hexdigest()  # noqa: E731
         out += sorted(members, key=key)[:round(TEST_FRACTION * len(members))]
     return out
 

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import torch
 
+from ..errors import GankitError
 from .folder import IMAGE_SUFFIXES, folder_split, image_files
 
 
@@ -81,7 +82,7 @@ def dataset_record(name: str, data_root: str | None, dataset) -> dict:
             try:
                 _, files, rule = folder_split(name, "test")
                 record.update(test_split=rule, test_images=len(files))
-            except Exception:  # too few images to hold any out: there is no test split
+            except GankitError:  # too few images to hold any out: there is no test split
                 record.update(test_split="none (too few images to hold out a test split)", test_images=0)
         else:
             record["test_split"] = "the folder's test side (testA/ testB/, or test/)"
