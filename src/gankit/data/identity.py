@@ -21,7 +21,7 @@ from pathlib import Path
 import torch
 
 from ..errors import GankitError
-from .folder import IMAGE_SUFFIXES, folder_split, image_files
+from .folder import folder_split, image_files
 
 
 def is_folder(name: str | None) -> bool:
@@ -61,11 +61,10 @@ def folder_hash(root: str | Path) -> str:
 @lru_cache(maxsize=16)
 def _folder_hash(root: str, files: tuple) -> str:  # cached per listing: eval and its classifier lookup read it twice
     h = hashlib.sha256()
-    for path, _, _ in files:
+    for path, _, _ in files:  # image files only, sorted (image_files)
         p = Path(path)
-        if p.suffix.lower() in IMAGE_SUFFIXES:
-            h.update(p.relative_to(root).as_posix().encode() + b"\0")
-            h.update(hashlib.sha256(p.read_bytes()).digest())
+        h.update(p.relative_to(root).as_posix().encode() + b"\0")
+        h.update(hashlib.sha256(p.read_bytes()).digest())
     return h.hexdigest()[:16]
 
 

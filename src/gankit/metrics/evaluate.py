@@ -310,13 +310,14 @@ def _extractor_for(names: list[str], explicit: bool, spec, kind: str, dataset: s
     for, or (metrics not named) no classifier for this dataset, where SWD alone is run and a warning
     names how to get the rest."""
     from .features import get_extractor
+    from .weights import NoClassifier
 
     if spec.kind != "image" or not any(REGISTRY[n].needs_features for n in names):
         return None
     try:
         return get_extractor(kind, dataset, classifier, inception_weights, warn)
-    except GankitError as e:
-        if explicit or classifier is not None or not str(e).startswith("no domain classifier"):
+    except NoClassifier as e:
+        if explicit:
             raise
         (warn or (lambda m: print(m, file=sys.stderr)))(
             f"gankit: warning: {str(e).split(' (')[0]}: only the pixel metrics ({', '.join(_pixel_metrics())}) are "

@@ -28,6 +28,10 @@ PACKAGE_WEIGHTS = Path(__file__).resolve().parent.parent / "weights"
 CLASSIFIER_OF = {"fashion-captions": "fashion-mnist", "emoji-captions": "emoji"}
 
 
+class NoClassifier(GankitError):
+    """No weights file exists for a dataset: callers that can do without features (SWD) go on without."""
+
+
 def cache_home() -> Path:
     return Path(os.environ.get("GANKIT_HOME") or Path.home() / ".cache" / "gankit")
 
@@ -65,7 +69,7 @@ def find_classifier(dataset: str, path: str | Path | None = None) -> Path:
         same = sorted((cache_home() / "weights").glob(f"*-{folder_hash(dataset)}-classifier.pt"))
         if same:
             return same[0]
-    raise GankitError(f"no domain classifier for {dataset!r} (train one: gankit features train --dataset {dataset}, "
+    raise NoClassifier(f"no domain classifier for {dataset!r} (train one: gankit features train --dataset {dataset}, "
                       "or pass --classifier PATH)")
 
 
