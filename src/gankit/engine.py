@@ -270,6 +270,21 @@ class Trainer:
             beta = ema_beta(self.game.ema[name], self._batch_images, self.images)
             ema_update(self.ema[name], self.game.nets[name], beta)
 
+    def step_phase(self, name: str) -> None:
+        """One update of the phase ``name`` alone, on a fresh batch, as :meth:`step` makes it (whatever its
+        ``every``), and the EMA copies of the nets it trains follow it. It counts as a turn of that phase
+        but not as a step (``step_count`` is left alone). The live lab's "step D" / "step G" buttons use it
+        (:mod:`gankit.serve.lab`); ``fit`` never does."""
+        phase = next((p for p in self.phases if p.name == name), None)
+        if phase is None:
+            raise KeyError(f"{self.cfg.model} has no phase {name!r} (its phases: "
+                           f"{', '.join(p.name for p in self.phases)})")
+        self.phase_counts[name] += 1
+        self._update(phase, self._next_batch())
+        for net in sorted(set(phase.nets) & self.ema.keys()):
+            beta = ema_beta(self.game.ema[net], self._batch_images, self.images)
+            ema_update(self.ema[net], self.game.nets[net], beta)
+
     def _next_batch(self) -> dict[str, torch.Tensor]:
         size = self.game.batch_size(self.info())  # a global batch, like --batch-size
         if size is not None and self.world > 1:

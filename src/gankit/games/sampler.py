@@ -56,8 +56,9 @@ def check_method(method: str) -> None:
 def check_truncation(psi: float | None, method: str) -> None:
     """A user's --truncation / --truncation-method, or a one-line error."""
     check_method(method)
-    if psi is not None and not (math.isfinite(psi) and psi > 0):
-        raise GankitError(f"--truncation must be a finite positive number, not {psi} (e.g. --truncation 0.7)")
+    if psi is not None and not (math.isfinite(psi) and (psi > 0 or (psi == 0 and method == "shrink"))):
+        raise GankitError(f"--truncation must be a finite positive number, not {psi} (e.g. --truncation 0.7; "
+                          "0, the mean image, only with shrink)")
     if method == "shrink" and psi is not None and psi > 1:
         raise GankitError(f"--truncation {psi} > 1 would spread z out (use psi in (0, 1] with shrink)")
 
