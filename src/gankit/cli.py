@@ -25,7 +25,7 @@ class _Parser(argparse.ArgumentParser):
 #: the (sub)commands that compute: each takes --threads, applied in :func:`main` before it runs
 #: (compare computes with --evaluate)
 COMPUTING = ("train", "sample", "translate", "classify", "eval", "score", "explore", "compare", "bench",
-             "features train")
+             "serve", "features train")
 THREADS_HELP = ("torch threads per process (default: chosen by itself: torch's own, or fewer when the machine is "
                 "busy or other gankit commands run; see gankit.threads; recorded in a run's config.yaml)")
 

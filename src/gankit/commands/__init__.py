@@ -13,8 +13,9 @@ from . import (
     report,
     sample,
     score,
+    serve,
     train,
     translate,
 )
 
-COMMANDS = [train, sample, translate, classify, models, datasets, features, eval, score, compare, report, explore, bench]
+COMMANDS = [train, sample, translate, classify, models, datasets, features, eval, score, compare, report, explore, serve, bench]
