@@ -38,7 +38,7 @@ TINY = {"width": 8, "batch_size": 16, "quiet": True, "precision": "fp32", "sampl
 def runs_dir(tmp_path_factory, fashion_small, fashion32):
     root = tmp_path_factory.mktemp("serve") / "runs"
     gankit.train(model="dcgan", dataset="mnist5k", steps=3, log_every=1, out=root / "dcgan", **TINY)
-    gankit.train(model="cgan", dataset="mnist5k", steps=3, out=root / "group" / "cgan", **TINY)
+    gankit.train(model="cgan", dataset="mnist5k", steps=3, out=root / "group" / "cgan", ema=100, **TINY)
     gankit.train(model="infogan", data=fashion_small, steps=2, out=root / "infogan", **TINY)
     gankit.train(model="stylegan", data=fashion32.subset(256, seed=0), steps=2, out=root / "stylegan", z_dim=16,
                  params={"mapping_layers": 1}, **TINY)
@@ -132,6 +132,20 @@ def test_a_seed_draws_what_its_sample_command_draws(client, runs_dir, tmp_path):
     words[words.index("--out") + 1] = str(tmp_path / "seed9.npy")
     assert main(words) == 0
     assert np.array_equal(np.load(tmp_path / "seed9.npy")[0].squeeze(), images[1])
+
+
+def test_ema_and_raw_generators_draw_differently_and_name_their_command(client, runs_dir, tmp_path):
+    runs = ids(client)
+    assert ok(client.get("/api/runs/info", params={"run": runs["cgan"]}))["ema"]
+    assert not ok(client.get("/api/runs/info", params={"run": runs["dcgan"]}))["ema"]
+    body = {"run": runs["cgan"], "seeds": [2], "class": 5}
+    averaged, raw = (ok(client.post("/api/samples", json={**body, "ema": ema})) for ema in (True, False))
+    assert not np.array_equal(image_of(averaged["images"][0]), image_of(raw["images"][0]))
+    assert "--no-ema" in raw["commands"][0] and "--no-ema" not in averaged["commands"][0]
+    words = raw["commands"][0].split()[1:]
+    words[words.index("--out") + 1] = str(tmp_path / "raw.npy")
+    assert main(words) == 0
+    assert np.array_equal(np.load(tmp_path / "raw.npy")[0].squeeze(), image_of(raw["images"][0]))
 
 
 def test_truncation_moves_the_image_and_psi_zero_is_one_image(client):
@@ -275,6 +289,30 @@ def test_nearest_training_images_are_sorted_and_cover_the_training_split(client)
     assert np.array_equal(image_of(answer["sample"]), image_of(sample))
     error(client.post("/api/nearest", json={"run": run, "seed": 0, "k": 17}), 422, "k")
     error(client.post("/api/nearest", json={"run": ids(client)["pix2pix"], "seed": 0}), 400, "draw images from z")
+
+
+def test_a_run_naming_plugin_code_is_opened_only_with_allow_plugins(runs_dir, tmp_path):
+    import shutil
+
+    import yaml
+
+    marker = tmp_path / "imported"
+    plugin = tmp_path / "evil_plugin.py"
+    plugin.write_text(f"open({str(marker)!r}, 'w').close()\n")
+    root = tmp_path / "served"
+    shutil.copytree(runs_dir / "dcgan", root / "dcgan")
+    config = yaml.safe_load((root / "dcgan" / "config.yaml").read_text())
+    config["train"]["plugins"] = [str(plugin)]
+    (root / "dcgan" / "config.yaml").write_text(yaml.safe_dump(config))
+    for allow in (False, True):
+        with TestClient(create_app([root.resolve()], allow_plugins=allow)) as c:
+            assert [r["model"] for r in ok(c.get("/api/runs"))["runs"]] == ["dcgan"]  # listed either way
+            answer = c.post("/api/samples", json={"run": "0/dcgan", "seeds": [0]})
+            if allow:
+                ok(answer)
+            else:
+                error(answer, 400, "evil_plugin.py", "--allow-plugins")
+            assert marker.exists() == allow
 
 
 # -- the live lab through HTTP (its training is tested in test_serve_lab.py) -----------------------------------

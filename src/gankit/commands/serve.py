@@ -19,6 +19,9 @@ def add_arguments(p) -> None:
     p.add_argument("--port", type=positive_int, default=8000, help="TCP port (default 8000)")
     p.add_argument("--host", default="127.0.0.1",
                    help="address to listen on (default 127.0.0.1: this machine only; anything else warns)")
+    p.add_argument("--allow-plugins", action="store_true",
+                   help="open runs whose model comes from a plugin (loading one imports the Python code its "
+                        "config.yaml names; without this flag such runs are listed but refused)")
     p.add_argument("--lab-sessions", type=positive_int, default=4,
                    help="live-lab sessions trained at once, each stopped when its page closes (default 4)")
 
@@ -48,7 +51,7 @@ def run(args) -> int:
     if not _loopback(args.host):
         print(f"gankit: warning: --host {args.host} lets other machines reach this page and its live lab "
               "(no login; use it on a network you trust)", file=sys.stderr)
-    app = create_app(roots, lab_sessions=args.lab_sessions)
+    app = create_app(roots, lab_sessions=args.lab_sessions, allow_plugins=args.allow_plugins)
     shown = f"[{args.host}]" if ":" in args.host else args.host
     print(f"gankit serve: {len(app.state.index.scan())} run(s) under {', '.join(map(str, roots))}; "
           f"open http://{shown}:{args.port}/ (Ctrl+C stops)", flush=True)

@@ -119,9 +119,11 @@ def _status(error: GankitError) -> int:
     return 400
 
 
-def create_app(roots: list[Path], lab_sessions: int = 4, lab_idle_seconds: float = 120.0) -> FastAPI:
-    """The app serving the runs under ``roots`` (folders already checked by :func:`runs.check_roots`)."""
-    index = RunIndex(roots)
+def create_app(roots: list[Path], lab_sessions: int = 4, lab_idle_seconds: float = 120.0,
+               allow_plugins: bool = False) -> FastAPI:
+    """The app serving the runs under ``roots`` (folders already checked by :func:`runs.check_roots`);
+    runs whose model comes from a plugin are opened only with ``allow_plugins`` (see :class:`RunIndex`)."""
+    index = RunIndex(roots, allow_plugins)
     pool = lab.LabPool(max_sessions=lab_sessions, idle_seconds=lab_idle_seconds)
     train_features = explorer.TrainFeatures()
 

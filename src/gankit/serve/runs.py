@@ -57,9 +57,17 @@ def check_roots(paths: list[str | Path]) -> list[Path]:
     return [r.resolve() for r in roots]
 
 
+class PluginRefused(GankitError):
+    """A run whose model comes from a plugin, served without ``--allow-plugins`` (-> HTTP 400)."""
+
+
 class RunIndex:
-    def __init__(self, roots: list[Path]):
+    def __init__(self, roots: list[Path], allow_plugins: bool = False):
         self.roots = roots
+        #: a run's plugins are Python files or modules its config.yaml names; loading the run imports them.
+        #: A page (or whoever reaches the port) must not make the server run code named by a run folder it
+        #: was handed, so that needs the user's say-so (gankit serve --allow-plugins)
+        self.allow_plugins = allow_plugins
         self._cache: OrderedDict[str, tuple[float, object]] = OrderedDict()
         self._lock = threading.Lock()
 
@@ -83,6 +91,11 @@ class RunIndex:
         from ..api import load_run
 
         path = self.path(run_id)
+        plugins = RunFiles(path, warn=None).section("train").get("plugins")
+        if plugins and not self.allow_plugins:
+            names = ", ".join(map(str, plugins)) if isinstance(plugins, list) else str(plugins)
+            raise PluginRefused(f"{run_id} trains a model from plugin code ({names}), which loading it would import "
+                                "(restart gankit serve with --allow-plugins if you trust that code)")
         stamp = (path / "checkpoints" / "last.pt").stat().st_mtime
         with self._lock:
             hit = self._cache.get(run_id)
