@@ -162,8 +162,8 @@ def create_app(roots: list[Path], lab_sessions: int = 4, lab_idle_seconds: float
 
     @app.get("/api/runs/info")
     def info(run: str):
-        path = index.path(run)
-        return explorer.run_info(run, index.load(run), summary(run, path))
+        loaded = index.load(run)
+        return explorer.run_info(run, loaded, summary(run, loaded.path))
 
     @app.post("/api/samples")
     def samples(req: SamplesRequest):

@@ -20,6 +20,7 @@ import torch
 
 from ..errors import GankitError
 from ..viz.latent import LatentExplorer
+from ..viz.runfiles import is_number
 
 #: an uploaded image: at most this many bytes (decoded) and pixels a side, PNG or JPEG only
 MAX_UPLOAD_BYTES = 2 << 20
@@ -92,15 +93,21 @@ def sample_command(run, seed: int, label: int | None, psi: float | None, ema: bo
     return shlex.join(words + ["--out", f"seed{seed}.png"])
 
 
-def samples(run, seeds: list[int], psi: float | None, label: int | None, ema: bool) -> dict:
-    """One image per seed, each the first sample of ``gankit sample --seed S``."""
+def _seed_images(run, seeds: list[int], psi: float | None, label: int | None, ema: bool):
+    """uint8 images of ``seeds`` (each ``fixed_inputs(1, seed)``, as ``gankit sample --n 1`` draws it) and the
+    class they were drawn for (None for unconditional runs; 0 when a conditional run is not told one)."""
     explorer = _explorer(run, psi, ema)
     label = _check_label(explorer, label)
     sampler = explorer.sampler
     z = torch.cat([sampler.fixed_inputs(1, s, labels=label)["z"] for s in seeds])
     y = torch.full((len(seeds),), label, dtype=torch.long) if label is not None else None
     opts = {"truncation": psi} if psi is not None else {}
-    images = sampler.generate({"z": z, "y": y}, **opts)
+    return sampler.generate({"z": z, "y": y}, **opts), label
+
+
+def samples(run, seeds: list[int], psi: float | None, label: int | None, ema: bool) -> dict:
+    """One image per seed, each the first sample of ``gankit sample --seed S``."""
+    images, label = _seed_images(run, seeds, psi, label, ema)
     return {"images": [png_url(x) for x in images], "seeds": seeds,
             "commands": [sample_command(run, s, label, psi, ema) for s in seeds]}
 
@@ -197,17 +204,11 @@ def curves(files) -> dict:
     from ..diagnostics import episodes_from_records
 
     records = files.metrics
-    kept = [{k: v for k, v in r.items() if k == "step" or _is_number(v)} for r in records]
+    kept = [{k: v for k, v in r.items() if k == "step" or is_number(v)} for r in records]
     episodes = files.episodes
     if episodes is None:
         episodes = episodes_from_records(records)
     return {"records": kept, "alarms": episodes}
-
-
-def _is_number(value) -> bool:
-    import math
-
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
 class TrainFeatures:
@@ -245,11 +246,7 @@ def nearest(run, train_features: TrainFeatures, seed: int, label: int | None, ps
     a sample that is a near copy of one of them is memorized (``gankit eval --metrics memo``)."""
     if run.spec.kind != "image" or hasattr(run.sampler(), "translate"):
         raise GankitError("the nearest-image search is for runs that draw images from z (pick such a run)")
-    explorer = _explorer(run, psi, ema)
-    label = _check_label(explorer, label)
-    z = explorer.sampler.fixed_inputs(1, seed, labels=label)["z"]
-    y = torch.full((1,), label, dtype=torch.long) if label is not None else None
-    image = explorer.sampler.generate({"z": z, "y": y}, **({"truncation": psi} if psi is not None else {}))
+    image, _ = _seed_images(run, [seed], psi, label, ema)
     extractor, train_images, train_feats = train_features.get(run)
     query = extractor(image)["features"]
     dist = torch.cdist(query, train_feats)[0]

@@ -9,13 +9,12 @@ training can be watched).
 
 from __future__ import annotations
 
-import math
 import threading
 from collections import OrderedDict
 from pathlib import Path
 
 from ..errors import GankitError
-from ..viz.runfiles import RunFiles
+from ..viz.runfiles import RunFiles, is_number
 
 #: a served folder is searched this deep for run folders (runs/<group>/<run> is common)
 MAX_DEPTH = 3
@@ -91,17 +90,17 @@ class RunIndex:
         from ..api import load_run
 
         path = self.path(run_id)
-        plugins = RunFiles(path, warn=None).section("train").get("plugins")
-        if plugins and not self.allow_plugins:
-            names = ", ".join(map(str, plugins)) if isinstance(plugins, list) else str(plugins)
-            raise PluginRefused(f"{run_id} trains a model from plugin code ({names}), which loading it would import "
-                                "(restart gankit serve with --allow-plugins if you trust that code)")
         stamp = (path / "checkpoints" / "last.pt").stat().st_mtime
         with self._lock:
             hit = self._cache.get(run_id)
             if hit is not None and hit[0] == stamp:
                 self._cache.move_to_end(run_id)
                 return hit[1]
+        plugins = RunFiles(path, warn=None).section("train").get("plugins")  # a cached run was let in already
+        if plugins and not self.allow_plugins:
+            names = ", ".join(map(str, plugins)) if isinstance(plugins, list) else str(plugins)
+            raise PluginRefused(f"{run_id} trains a model from plugin code ({names}), which loading it would import "
+                                "(restart gankit serve with --allow-plugins if you trust that code)")
         run = load_run(path)
         run.game  # noqa: B018 (loads the checkpoint now, under this request's error handling)
         with self._lock:
@@ -128,16 +127,13 @@ def summary(run_id: str, path: Path) -> dict:
 def best_metric(records: list[dict], evaluation: dict | None) -> dict | None:
     """The lowest value of the first of :data:`BEST_KEYS` the run measured while training, else its eval.json's."""
     for key in BEST_KEYS:
-        values = [(r[key], r["step"]) for r in records if _finite(r.get(key))]
+        values = [(r[key], r["step"]) for r in records if is_number(r.get(key))]
         if values:
             value, step = min(values)
             return {"metric": key, "value": value, "step": step}
     metrics = (evaluation or {}).get("metrics", {})
     for key in BEST_KEYS:
-        if _finite(metrics.get(key)):
+        if is_number(metrics.get(key)):
             return {"metric": key, "value": metrics[key], "step": (evaluation.get("info") or {}).get("step")}
     return None
 
-
-def _finite(value) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
