@@ -6,6 +6,9 @@
 #   with ${PYTHON:-.venv/bin/python}, when that python exists.
 # - printed digits (digits2mnist): fonts-dejavu-core + fonts-liberation (nothing pre-built: the
 #   translation tasks are built and cached on first use).
+# - spoken-digits: espeak-ng (about 1.5 min to synthesize 5,120 clips); notes: fluidsynth +
+#   fluid-soundfont-gm (about 20 s to render 2,400 notes). Both cached once under ~/.cache/gankit.
+# - fortunes, words (text GANs): Debian fortunes + wamerican, read as they are (nothing pre-built).
 set -u
 
 apt_install() {  # apt_install PKG...: 0 when installed (as root with apt only)
@@ -54,5 +57,44 @@ if [ ! -d "$fonts/dejavu" ] || [ ! -d "$fonts/liberation" ]; then
   if [ ! -d "$fonts/dejavu" ] && [ ! -d "$fonts/liberation" ]; then
     echo "printed digits (digits2mnist) unavailable: apt-get install fonts-dejavu-core fonts-liberation"
   fi
+fi
+py=${PYTHON:-.venv/bin/python}
+have_py() { [ -x "$py" ] || command -v "$py" >/dev/null 2>&1; }
+if ! command -v espeak-ng >/dev/null 2>&1; then
+  if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+    echo "Installing the spoken digits' synthesizer (Debian package espeak-ng)..."
+    apt_install espeak-ng || echo "apt-get could not install espeak-ng."
+  fi
+fi
+if command -v espeak-ng >/dev/null 2>&1; then
+  if have_py; then
+    OMP_NUM_THREADS=1 "$py" -c 'from gankit.data.spoken_digits import build_cache; build_cache()' \
+      || echo "could not build the spoken-digits cache (gankit synthesizes it on first use instead)."
+  fi
+else
+  echo "spoken-digits dataset unavailable: apt-get install espeak-ng"
+fi
+sf2=/usr/share/sounds/sf2/FluidR3_GM.sf2
+if ! command -v fluidsynth >/dev/null 2>&1 || [ ! -f "$sf2" ]; then
+  if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+    echo "Installing the notes' synthesizer and soundfont (Debian packages fluidsynth fluid-soundfont-gm)..."
+    apt_install fluidsynth fluid-soundfont-gm || echo "apt-get could not install fluidsynth fluid-soundfont-gm."
+  fi
+fi
+if command -v fluidsynth >/dev/null 2>&1 && [ -f "$sf2" ]; then
+  if have_py; then
+    OMP_NUM_THREADS=1 "$py" -c 'from gankit.data.notes import build_cache; build_cache()' \
+      || echo "could not build the notes cache (gankit renders it on first use instead)."
+  fi
+else
+  echo "notes dataset unavailable: apt-get install fluidsynth fluid-soundfont-gm"
+fi
+if [ ! -d /usr/share/games/fortunes ] || [ ! -f /usr/share/dict/american-english ]; then
+  if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+    echo "Installing the text datasets' sources (Debian packages fortunes wamerican)..."
+    apt_install fortunes wamerican || echo "apt-get could not install fortunes wamerican."
+  fi
+  [ -d /usr/share/games/fortunes ] || echo "fortunes dataset unavailable: apt-get install fortunes"
+  [ -f /usr/share/dict/american-english ] || echo "words dataset unavailable: apt-get install wamerican"
 fi
 exit 0

@@ -25,6 +25,12 @@ DATASETS = {
     "fashion-captions": "Fashion-MNIST with English captions of class, measured darkness and width (text-to-image); "
                         "8 (class, darkness, width) combinations held out of train",
     "emoji-captions": "emoji at 64x64 (or 32) captioned by their CLDR names, half led by the group (text-to-image)",
+    "spoken-digits": "the words zero..nine spoken by Debian's espeak-ng over its voice variants, rates and pitches: "
+                     "1 s clips at 16 kHz (16,384 samples), 10 classes, split by voice (test voices unseen)",
+    "notes": "single notes rendered by fluidsynth with Debian's General MIDI soundfont (pitch x instrument), "
+             "1 s at 16 kHz, labelled by pitch",
+    "fortunes": "the short texts of Debian's fortunes collections, character-level, fixed split",
+    "words": "English words from Debian's word list (wamerican), character-level, fixed split",
     "ring8": "2D toy: 8 Gaussians on a circle (radius 2, std 0.02), mode-collapse testbed",
     "grid25": "2D toy: 5x5 grid of Gaussians (std 0.05), mode-collapse testbed",
     **TRANSLATION_TASKS,
@@ -64,6 +70,18 @@ def get_dataset(
         from .translation_tasks import load_translation_task
 
         return load_translation_task(name, split, data_root, image_size, channels)
+    if name == "spoken-digits":
+        from .spoken_digits import load_spoken_digits
+
+        return load_spoken_digits(split)
+    if name == "notes":
+        from .notes import load_notes
+
+        return load_notes(split)
+    if name in ("fortunes", "words"):
+        from .text import load_text
+
+        return load_text(name, split)
     if name in ("ring8", "grid25"):
         # The test split is an independent draw from the same mixture.
         return load_toy(name, seed=0 if split == "train" else 1)

@@ -16,8 +16,10 @@ import torch
 class DataSpec:
     """What a model needs to know about its data, and all a saved run needs to sample without it.
 
-    ``kind`` is ``"image"`` (uint8 NCHW, shown to the nets in [-1, 1]) or ``"points"``
-    (float32 N x dim, shown as is).
+    ``kind`` is ``"image"`` (uint8 NCHW, shown to the nets in [-1, 1]), ``"points"`` (float32
+    N x dim, shown as is), ``"audio"`` (int16 N x 1 x samples, shown in [-1, 1); ``extra`` holds
+    its ``sample_rate``) or ``"text"`` (int64 N x length token ids, shown as is; ``extra`` holds the
+    ``vocab`` and the ``pad``/``bos``/``eos`` ids).
     """
 
     name: str
@@ -94,6 +96,10 @@ class Dataset:
 def to_model_space(x: torch.Tensor, spec: DataSpec) -> torch.Tensor:
     if spec.kind == "image":
         return x.float().div_(127.5).sub_(1.0)
+    if spec.kind == "audio":  # int16 PCM: full scale is 32768
+        return x.float().div_(32768.0)
+    if spec.kind == "text":  # token ids stay ids: the nets embed them
+        return x.long()
     return x.float()
 
 
