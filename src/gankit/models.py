@@ -906,3 +906,7 @@ def text2image(spec: DataSpec, cfg: TrainConfig) -> Game:
         raise GankitError(f"{e} (pass --image-size 32 or 64)") from None
     return TextToImageGame(E, G, D, Latent(cfg.z_dim), spec, class_tokens, *_optims(cfg), kl=p["kl"],
                            attributes=bool(p["attributes"]), G2=G2, D2=D2)
+
+
+# Families beyond images register from their own modules: audio (wavegan, gansynth), text (seqgan, maskgan).
+from . import models_text  # noqa: E402,F401  (after register() exists)
