@@ -909,4 +909,4 @@ def text2image(spec: DataSpec, cfg: TrainConfig) -> Game:
 
 
 # Families beyond images register from their own modules: audio (wavegan, gansynth), text (seqgan, maskgan).
-from . import models_text  # noqa: E402,F401  (after register() exists)
+from . import models_audio, models_text  # noqa: E402,F401  (after register() exists)
