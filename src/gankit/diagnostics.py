@@ -317,12 +317,19 @@ def episodes_from_records(records: list[dict]) -> list[dict]:
 
 # -- signals measured on fixed noise ----------------------------------------------------------
 def features(x: torch.Tensor, kind: str) -> torch.Tensor:
-    """What diversity is measured on: pooled pixels (8x8 per channel, in [-1, 1]) or raw points."""
+    """What diversity is measured on: pooled pixels (8x8 per channel, in [-1, 1]), raw points, a
+    clip's loudness envelope (64 windows of mean |wave|: silence, noise and words differ there), or
+    a text's one-hot characters per position (distance = how many positions differ)."""
     if kind == "image" and x.dtype == torch.uint8:
         x = x.float() / 127.5 - 1
+    if kind == "text":
+        ids = x.detach().long().cpu()
+        return torch.nn.functional.one_hot(ids, int(ids.max()) + 1 if ids.numel() else 1).float().flatten(1)
     x = x.detach().float()
     if kind == "image":
         x = torch.nn.functional.adaptive_avg_pool2d(x, 8)
+    elif kind == "audio":
+        x = torch.nn.functional.adaptive_avg_pool1d(x.abs().flatten(1).unsqueeze(1), 64)
     return x.flatten(1).cpu()
 
 
@@ -403,7 +410,9 @@ class PitfallAlarms(Callback):
         self.real_diversity = max(mean_pairwise_distance(real_features), 1e-8)
         # an untrained G draws a near-blank mid-gray image (0 in model space): the yardstick of "not learning",
         # taken from the data alone, so that a resumed run has the same one
-        self.blank_distance = max(frechet(torch.zeros_like(self.real_plain), self.real_plain), 1e-8)
+        # (images only: on text's one-hot characters, thousands of dimensions, it cost minutes and is never read)
+        self.blank_distance = (max(frechet(torch.zeros_like(self.real_plain), self.real_plain), 1e-8)
+                               if self.spec.kind == "image" else None)
         self.toy = self.spec.kind == "points" and "centres" in self.spec.extra
         self.diag_inputs = None
         warmup = max(200, int(0.1 * total_steps)) if total_steps else 200

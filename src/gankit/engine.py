@@ -363,6 +363,11 @@ class Trainer:
         if spec.kind == "image":
             c, h, w = spec.shape
             data = f"{self._dataset_size} images, {h}x{w}x{c}"
+        elif spec.kind == "audio":
+            rate = int(spec.extra.get("sample_rate", 16000))
+            data = f"{self._dataset_size} clips of {spec.shape[-1]} samples at {rate / 1000:g} kHz"
+        elif spec.kind == "text":
+            data = f"{self._dataset_size} texts of up to {spec.shape[0]} tokens"
         else:
             data = f"{self._dataset_size} points in {spec.shape[0]}-D"
         threads = recorded()
@@ -409,9 +414,9 @@ class Trainer:
                 self.view.records.append(record)
                 if main:
                     self._append_metrics(record)
-                    bar.set_postfix(d=f"{record.get('d_loss', math.nan):.3f}",
-                                    g=f"{record.get('g_loss', math.nan):.3f}",
-                                    img_s=f"{record['images_per_s']:.0f}",
+                    # a family without a D (the MLE language model) or a G loss shows what it has
+                    losses = {k: f"{record[key]:.3f}" for k, key in (("d", "d_loss"), ("g", "g_loss")) if key in record}
+                    bar.set_postfix(**losses, img_s=f"{record['images_per_s']:.0f}",
                                     **({"ALARM": ",".join(record["alarms"])} if record.get("alarms") else {}))
                 window_start, window_steps_start = time.perf_counter(), self.step_count
             bar.update(1)  # after the log step's losses are in its postfix

@@ -49,6 +49,8 @@ def run(args) -> int:
         check_output_file(Path(args.run) / "eval.json", "the run's")
     if _translation_run(args.run):
         return _evaluate_translation(args)
+    if _media_run(args.run):
+        return _evaluate_media(args)
     if args.n is not None:
         check_sample_count(args.n, args.metrics, "--n")
     result = evaluate(args.run, args.metrics, n=args.n or 10000, seed=args.seed, split=args.split, extractor=args.extractor,
@@ -72,6 +74,38 @@ def _translation_run(path) -> bool:
     from ..data.pairs import is_translation
 
     return is_translation(load_run(path).spec)
+
+
+def _media_run(path) -> bool:
+    from ..api import load_run
+    from ..media_eval import is_media_run
+
+    return is_media_run(load_run(path).spec)
+
+
+def _evaluate_media(args) -> int:
+    """Sound and text runs: their own scores, each beside the real data's (gankit.media_eval)."""
+    import json
+
+    from ..errors import GankitError
+    from ..media_eval import evaluate_media, media_table
+
+    for flag, given in (("--metrics", args.metrics), ("--classifier", args.classifier),
+                        ("--inception-weights", args.inception_weights), ("--truncation", args.truncation)):
+        if given is not None:
+            raise GankitError(f"{flag} is for image runs; a sound or text run has its own scores (drop {flag})")
+    if args.split != "test" or args.extractor != "auto":
+        raise GankitError("a sound or text run is scored against its test split with its own classifier "
+                          "(drop --split and --extractor)")
+    result = evaluate_media(args.run, n=args.n, seed=args.seed, ema=args.ema)
+    if args.json:
+        print(json.dumps(result, indent=2))
+        return 0
+    info = result["info"]
+    print(f"{info['model']} on {info['dataset']}, step {info['step']}: {info['n']} samples; real data: {info['baseline']}")
+    print(media_table(result))
+    print(f"({result['seconds']['total']:.1f} s; written to {args.run}/eval.json)")
+    return 0
 
 
 def _evaluate_translation(args) -> int:

@@ -199,7 +199,9 @@ def _end_lines(result) -> list[str]:
         lines.append("alarms:     " + ("; ".join(spans) + " (gankit report RUN says more)" if spans
                                        else "No pitfall alarm was raised during training."))
     run = result.path
-    lines.append(f"next:       gankit eval {run} | gankit report {run} | gankit explore {run}")
+    last = {"audio": f"gankit sample {run} --n 16 --out clips/", "text": f"gankit sample {run} --n 50 --out samples.txt"
+            }.get(result.spec.kind, f"gankit explore {run}")
+    lines.append(f"next:       gankit eval {run} | gankit report {run} | {last}")
     return lines
 
 

@@ -63,6 +63,9 @@ def eval_every(cfg, run_dir, dataset) -> EvalCallback | None:
     if hasattr(dataset, "paired"):  # a translation run: its metrics need the test pairs, not samples
         raise GankitError("--eval-every draws samples, and a translation model translates test images "
                           "(drop --eval-every and run gankit eval RUN after training)")
+    if dataset.spec.kind in ("audio", "text"):  # their scores need their own evaluators (gankit eval)
+        raise GankitError(f"--eval-every measures images and points, and {cfg.dataset} is {dataset.spec.kind} (drop "
+                          "--eval-every and run gankit eval RUN after training)")
     metrics = parse_metrics(cfg.eval_metrics)
     check_sample_count(cfg.eval_n, cfg.eval_metrics, "--eval-n")  # a config file's too, before training starts
     from ..data.identity import is_folder

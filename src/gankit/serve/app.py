@@ -48,6 +48,13 @@ class SamplesRequest(RunRequest):
     ema: bool = True
 
 
+class MediaRequest(RunRequest):
+    seeds: list[int] = Field(min_length=1, max_length=64)
+    label: int | None = Field(default=None, alias="class", ge=0)
+    temperature: float | None = Field(default=None, gt=0, le=5)
+    ema: bool = True
+
+
 class InterpolateRequest(RunRequest):
     a: int = SEED
     b: int = SEED
@@ -168,6 +175,12 @@ def create_app(roots: list[Path], lab_sessions: int = 4, lab_idle_seconds: float
     @app.post("/api/samples")
     def samples(req: SamplesRequest):
         return explorer.samples(index.load(req.run), _seeds_in_range(req.seeds), req.psi, req.label, req.ema)
+
+    @app.post("/api/media")
+    def media(req: MediaRequest):
+        from .media import media_samples
+
+        return media_samples(index.load(req.run), _seeds_in_range(req.seeds), req.label, req.temperature, req.ema)
 
     @app.post("/api/interpolate")
     def interpolate(req: InterpolateRequest):

@@ -44,7 +44,7 @@ def run_info(run_id: str, run, summary: dict) -> dict:
     """What the page needs to show only the controls that apply to this run."""
     spec = run.spec
     info = {**summary, "shape": list(spec.shape), "ema": bool(run.has_ema), "conditional": False, "num_classes": 0,
-            "class_names": [], "codes": None, "style": None, "truncation_space": None, "translation": None,
+            "class_names": [], "codes": None, "style": None, "truncation_space": None, "translation": None, "media": None,
             "config": run.config.to_dict()}
     sampler = run.sampler()
     if hasattr(sampler, "translate"):
@@ -53,6 +53,11 @@ def run_info(run_id: str, run, summary: dict) -> dict:
         info["translation"] = {"directions": directions, "input_shape": list(extra["a_shape"]),
                                "input_shapes": {"AtoB": list(extra["a_shape"]), "BtoA": list(extra["b_shape"])},
                                "domains": list(sampler.domains)}
+        return info
+    if spec.kind in ("audio", "text"):
+        from .media import media_info
+
+        info["media"] = media_info(run)
         return info
     if spec.kind != "image":
         return info

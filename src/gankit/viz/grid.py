@@ -1,4 +1,4 @@
-"""Sample grids (PNG) for images, scatter plots for 2D points."""
+"""Sample grids (PNG) for images, scatter plots for 2D points (sound and text: :mod:`gankit.viz.media`)."""
 
 from __future__ import annotations
 
@@ -94,8 +94,19 @@ def save_scatter(points: torch.Tensor, path: str | Path, reference: torch.Tensor
 
 
 def save_samples_picture(samples: torch.Tensor, kind: str, path: str | Path, reference=None,
-                         nrow: int | None = None, title: str | None = None) -> Path:
-    """A grid for images, a scatter plot for points."""
+                         nrow: int | None = None, title: str | None = None, spec=None) -> Path:
+    """A grid for images, a scatter plot for points, spectrograms for audio, a page for text
+    (``spec``: the run's DataSpec, which text needs to turn ids into characters)."""
     if kind == "image":
         return save_image_grid(samples, path, nrow=nrow)
+    if kind == "audio":
+        from .media import spectrogram_grid
+
+        return spectrogram_grid(samples, path, nrow=nrow)
+    if kind == "text":
+        from .media import decode_texts, text_picture
+
+        if spec is None:
+            raise ValueError("a text picture needs the run's DataSpec to decode its samples")
+        return text_picture(decode_texts(samples, spec), path, title=title, width=spec.shape[0])
     return save_scatter(samples, path, reference=reference, title=title)

@@ -101,6 +101,10 @@ class LatentExplorer:
 
     def __init__(self, run, truncation: float | None = None, method: str = "shrink", ema: bool = True,
                  cutoff: int | None = None, space: str = "z"):
+        if run.spec.kind in ("audio", "text"):
+            what = "sound clips" if run.spec.kind == "audio" else "texts"
+            raise GankitError(f"explore draws image grids; {run.path} generates {what} "
+                              "(use 'gankit sample RUN --out ...' or gankit serve's Listen/Read view)")
         if run.spec.kind != "image":
             raise GankitError(f"explore draws image grids; {run.path} generates 2D points "
                               "(use 'gankit sample RUN --out points.png' for a scatter plot)")

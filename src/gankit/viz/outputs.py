@@ -23,13 +23,15 @@ class SampleGrids(Callback):
     def __init__(self, every: int, reference=None):
         self.every, self.reference = every, reference
 
-    def save(self, view, name: str) -> None:
+    def save(self, view, name: str):
+        """Draw the grid into ``samples/NAME`` and return the samples it shows."""
         from .grid import save_samples_picture
 
         check_no_symlink(view.run_dir / "samples" / name, view.run_dir)  # a planted link: refuse, not write out
         pictures, per_row = view.preview()
         save_samples_picture(pictures, view.spec.kind, view.run_dir / "samples" / name, nrow=per_row,
-                             reference=self.reference, title=f"{view.config.model}, step {view.step}")
+                             reference=self.reference, title=f"{view.config.model}, step {view.step}", spec=view.spec)
+        return pictures
 
     def on_step(self, view) -> None:
         if view.step % self.every == 0 and is_main_process():
@@ -37,7 +39,23 @@ class SampleGrids(Callback):
 
     def on_end(self, view) -> None:
         if is_main_process():
-            self.save(view, "final.png")
+            final = self.save(view, "final.png")
+            save_final_media(view, final)
+
+
+def save_final_media(view, samples) -> None:
+    """What a sound or text run leaves to be heard or read beside ``samples/final.png``: the first
+    :data:`~gankit.viz.media.FINAL_CLIPS` fixed samples as ``samples/final-clips/*.wav``, or all of
+    them as lines of ``samples/final.txt`` (the report plays and quotes these)."""
+    from .media import FINAL_CLIPS, decode_texts, sample_rate_of, save_clips, save_texts
+
+    samples_dir = view.run_dir / "samples"
+    if view.spec.kind == "audio":
+        check_no_symlink(samples_dir / "final-clips", view.run_dir)
+        save_clips(samples[:FINAL_CLIPS], samples_dir / "final-clips", sample_rate_of(view.spec))
+    elif view.spec.kind == "text":
+        check_no_symlink(samples_dir / "final.txt", view.run_dir)
+        save_texts(decode_texts(samples, view.spec), samples_dir / "final.txt")
 
 
 class RunPictures(Callback):

@@ -302,7 +302,8 @@ def report_context(files: RunFiles) -> dict:
                                      f"generated: final, {inputs}"),
                     "real": real, "real_note": real_note,
                     "gif": picture(files, run_dir / "progress.gif", "samples over training",
-                                   f"progress.gif: {inputs} over training")},
+                                   f"progress.gif: {inputs} over training"),
+                    "clips": final_clips(files), "texts": final_texts(files)},
         "grids": [picture(files, p, f"samples at step {s}", f"step {s}", width=200) for s, p in frames],
         "alarms": alarm_episodes(files),
         "curves": {"steps": picture(files, run_dir / "curves.png", "training curves against steps",
@@ -317,6 +318,38 @@ def report_context(files: RunFiles) -> dict:
         "runtime": table([(k, v) for k, v in _flatten({k: v for k, v in runtime.items() if k not in PROVENANCE_KEYS}
                                                       ).items()], header=("runtime", "value")),
     }
+
+
+#: the most final clips and text lines the report embeds (a WAV of 1 s at 16 kHz is 32 KB)
+REPORT_CLIPS, REPORT_TEXTS = 8, 40
+
+
+def final_clips(files: RunFiles) -> list[dict]:
+    """A sound run's ``samples/final-clips/*.wav`` as players (data URIs: the page stands alone).
+    A file that is not a readable WAV is skipped with the usual one warning line."""
+    folder = files.path / "samples" / "final-clips"
+    if not folder.is_dir() or folder.is_symlink():
+        return []
+    clips = []
+    for path in sorted(folder.glob("*.wav"))[:REPORT_CLIPS]:
+        data = path.read_bytes() if path.is_file() and not path.is_symlink() else b""
+        if data[:4] != b"RIFF" or data[8:12] != b"WAVE":
+            files.skip(path, "not a WAV file")
+            continue
+        clips.append({"src": _uri(data, "audio/wav"), "name": path.name})
+    return clips
+
+
+def final_texts(files: RunFiles) -> list[str]:
+    """A text run's ``samples/final.txt``, its first :data:`REPORT_TEXTS` lines."""
+    path = files.path / "samples" / "final.txt"
+    if not path.is_file() or path.is_symlink():
+        return []
+    try:
+        return path.read_text(encoding="utf-8").splitlines()[:REPORT_TEXTS]
+    except (OSError, UnicodeDecodeError) as e:
+        files.skip(path, f"cannot read it: {type(e).__name__}")
+        return []
 
 
 def write_report(run_dir: str | Path, path: str | Path | None = None) -> Path:

@@ -65,6 +65,17 @@ class TensorBoardLogger(Callback):
 
             nrow = per_row or max(1, math.ceil(math.sqrt(len(samples))))
             self.writer.add_image("samples/fixed_noise", make_grid(samples.cpu(), nrow=nrow, padding=2), step)
+        elif view.spec.kind == "audio":  # TensorBoard's own player, a few clips
+            from .media import sample_rate_of
+
+            for i, wave in enumerate(samples[:4]):
+                self.writer.add_audio(f"samples/clip_{i}", wave.reshape(1, -1).float().clamp(-1, 1), step,
+                                      sample_rate=sample_rate_of(view.spec))
+        elif view.spec.kind == "text":
+            from .media import decode_texts
+
+            texts = decode_texts(samples[:16], view.spec)
+            self.writer.add_text("samples/fixed", "\n\n".join(f"    {t}" for t in texts), step)
         else:
             import matplotlib
 

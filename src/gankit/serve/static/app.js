@@ -9,6 +9,8 @@
  *   runs:        #run-list (buttons with data-run-id), #run-panel, #run-title, #run-note (2D point runs)
  *   sampling:    #seed #resample #truncation #truncation-value #ema #class-picker
  *   grid:        #grid (img with data-seed) #picked-seed #command #copy-command
+ *   sound/text:  #media-section #media-seed #media-resample #media-class #media-temperature
+ *                #media-list (li.media-item: audio + img.spectrogram, or q.sample-text; code.command)
  *   codes:       #codes (#code-cat select, #code-cont-<i> ranges) #code-image
  *   interpolate: #interp-a #interp-b #interp-steps #interp-space #interp-go #interp-strip
  *                #interp-anim #interp-anim-toggle
@@ -297,7 +299,7 @@ function runId() {
 
 /** Runs that draw images from seeds (not translation runs, not 2D point runs). */
 function isLatent(info) {
-  return !info.translation && info.kind !== "points";
+  return !info.translation && info.kind !== "points" && !info.media;
 }
 
 /** The options every sampling request shares: psi, class and which G. */
@@ -352,6 +354,7 @@ function selectRun(id) {
     runs.curves = null;
     renderRunPanel(info);
     if (isLatent(info)) requestGrid();
+    if (info.media) requestMedia();
     loadCurves();
   });
 }
@@ -404,6 +407,7 @@ function renderRunPanel(info) {
   stopAnimation();
   $("interp-anim-box").hidden = true;
 
+  renderMedia(info.media);
   renderCodes(info.codes);
   renderStyleMix(info.style);
   renderTranslate(info.translation);
@@ -414,6 +418,59 @@ function renderRunPanel(info) {
   $("grid").replaceChildren();
   $("picked-seed").textContent = "–";
   $("command").textContent = "";
+}
+
+/* ============================== Runs: sound and text samples ============================== */
+
+/** Sound runs: 8 seeds, each a player and its spectrogram; text runs: 16 seeds, each a text. */
+function renderMedia(media) {
+  $("media-section").hidden = !media;
+  $("media-list").replaceChildren();
+  if (!media) return;
+  $("media-title").textContent = media.kind === "audio" ? "Listen" : "Read";
+  $("media-class-control").hidden = !media.conditional;
+  const names = media.class_names || [];
+  $("media-class").replaceChildren(
+    ...Array.from({ length: media.conditional ? media.num_classes : 0 }, (_, i) =>
+      el("option", { value: String(i), textContent: names[i] && names[i] !== String(i) ? `${i}: ${names[i]}` : String(i) })),
+  );
+  $("media-temperature-control").hidden = !media.temperature;
+  $("media-temperature").value = "1";
+  $("media-temperature-value").textContent = "1.0";
+}
+
+function requestMedia() {
+  const info = runs.info;
+  if (!info || !info.media) return;
+  const count = info.media.kind === "audio" ? 8 : 16;
+  const base = clampInt($("media-seed").value, 0, MAX_SEED - count + 1, 0);
+  $("media-seed").value = String(base);
+  const body = {
+    run: runId(),
+    seeds: Array.from({ length: count }, (_, i) => base + i),
+    class: info.media.conditional ? Number($("media-class").value) : null,
+    temperature: info.media.temperature ? Number($("media-temperature").value) : null,
+    ema: info.ema ? $("ema").checked : false,
+  };
+  $("media-list").classList.add("loading");
+  request("media", "POST", "/api/media", body, renderMediaItems, () => $("media-list").classList.remove("loading"));
+}
+
+const requestMediaSoon = debounce(requestMedia, 200);
+
+function renderMediaItems(data) {
+  const items = (data.items || []).map((item) => {
+    const parts = [el("span", { className: "seed", textContent: `seed ${item.seed}` })];
+    if (item.audio) {
+      parts.push(el("img", { src: item.image, alt: `spectrogram of seed ${item.seed}`, className: "spectrogram" }));
+      parts.push(el("audio", { controls: true, preload: "none", src: item.audio }));
+    } else {
+      parts.push(el("q", { className: "sample-text", textContent: item.text }));
+    }
+    parts.push(el("code", { className: "command", textContent: item.command }));
+    return el("li", { className: `media-item ${data.kind}` }, ...parts);
+  });
+  $("media-list").replaceChildren(...items);
 }
 
 /* ============================== Runs: seed grid ============================== */
@@ -910,6 +967,16 @@ function wireRuns() {
     }
   });
   $("seed").addEventListener("change", requestGrid);
+  $("media-seed").addEventListener("change", requestMedia);
+  $("media-class").addEventListener("change", requestMedia);
+  $("media-resample").addEventListener("click", () => {
+    $("media-seed").value = String(Math.floor(Math.random() * (MAX_SEED - GRID_SIZE)));
+    requestMedia();
+  });
+  $("media-temperature").addEventListener("input", () => {
+    $("media-temperature-value").textContent = Number($("media-temperature").value).toFixed(1);
+    requestMediaSoon();
+  });
   $("resample").addEventListener("click", () => {
     $("seed").value = String(Math.floor(Math.random() * (MAX_SEED - GRID_SIZE)));
     requestGrid();
