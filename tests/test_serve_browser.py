@@ -13,8 +13,6 @@ import base64
 import contextlib
 import io
 import os
-import socket
-import threading
 import time
 from pathlib import Path
 
@@ -27,7 +25,6 @@ import gankit
 
 pytest.importorskip("fastapi")
 import chromium
-import uvicorn
 
 from gankit.serve.app import create_app
 
@@ -46,20 +43,8 @@ def served(tmp_path_factory):
     gankit.train(model="dcgan", dataset="mnist5k", steps=3, width=8, batch_size=16, quiet=True, precision="fp32",
                  log_every=1, out=root / "dcgan")
     gankit.train(out=root / "cgan", **CGAN)
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(create_app([root.resolve()]), host="127.0.0.1", port=port,
-                                           log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "the server did not start"
-        time.sleep(0.1)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=30)
+    with chromium.serving(create_app([root.resolve()])) as base:
+        yield base
 
 
 @contextlib.contextmanager
