@@ -32,8 +32,6 @@ renamed into place; loading it needs no fluidsynth.
 
 from __future__ import annotations
 
-import json
-import os
 import shutil
 import struct
 import subprocess
@@ -48,6 +46,7 @@ import torch
 
 from ..errors import GankitError
 from .base import Dataset, DataSpec
+from .clip_cache import read_clip_cache, write_clip_cache
 
 SOUNDFONT = Path("/usr/share/sounds/sf2/FluidR3_GM.sf2")
 INSTALL_HINT = "apt-get install fluidsynth fluid-soundfont-gm, or run make data"
@@ -184,32 +183,11 @@ def cache_dir() -> Path:
 
 
 def _read(folder: Path) -> dict | None:
-    try:
-        meta = json.loads((folder / "notes.json").read_text())
-        if meta.get("format") != f"gankit-notes-{CACHE_VERSION}":
-            return None
-        clips = np.load(folder / "clips.npy")
-        labels = np.load(folder / "labels.npy")
-    except (OSError, ValueError):
-        return None
-    if clips.dtype != np.int16 or clips.shape != (len(labels), LENGTH) or len(meta["clip_pitch"]) != len(labels):
-        return None
-    return {"clips": clips, "labels": labels, "meta": meta}
+    return read_clip_cache(folder, "notes.json", f"gankit-notes-{CACHE_VERSION}", LENGTH, "clip_pitch")
 
 
 def _write(blob: dict, folder: Path) -> None:
-    """Into a temporary sibling folder, then one rename: readers see the whole cache or none."""
-    tmp = folder.with_name(f".{folder.name}.tmp-{os.getpid()}")
-    try:
-        tmp.mkdir(parents=True, exist_ok=True)
-        np.save(tmp / "clips.npy", blob["clips"])
-        np.save(tmp / "labels.npy", blob["labels"])
-        (tmp / "notes.json").write_text(json.dumps(blob["meta"], indent=1))
-        if folder.exists():
-            shutil.rmtree(folder, ignore_errors=True)
-        os.replace(tmp, folder)
-    except OSError:  # a read-only home: the clips are used without being cached
-        shutil.rmtree(tmp, ignore_errors=True)
+    write_clip_cache(blob, folder, "notes.json")
 
 
 @lru_cache(maxsize=1)

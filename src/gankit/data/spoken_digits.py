@@ -33,8 +33,6 @@ half a cache; loading it needs no espeak-ng.
 from __future__ import annotations
 
 import hashlib
-import json
-import os
 import shutil
 import subprocess
 import time
@@ -47,6 +45,7 @@ import torch
 
 from ..errors import GankitError
 from .base import Dataset, DataSpec
+from .clip_cache import read_clip_cache, write_clip_cache
 
 INSTALL_HINT = "apt-get install espeak-ng, or run make data"
 CLASS_NAMES = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
@@ -157,32 +156,11 @@ def cache_dir() -> Path:
 
 
 def _read(folder: Path) -> dict | None:
-    try:
-        meta = json.loads((folder / "voices.json").read_text())
-        if meta.get("format") != f"gankit-spoken-digits-{CACHE_VERSION}":
-            return None
-        clips = np.load(folder / "clips.npy")
-        labels = np.load(folder / "labels.npy")
-    except (OSError, ValueError):
-        return None
-    if clips.dtype != np.int16 or clips.shape != (len(labels), LENGTH) or len(meta["clip_voice"]) != len(labels):
-        return None
-    return {"clips": clips, "labels": labels, "meta": meta}
+    return read_clip_cache(folder, "voices.json", f"gankit-spoken-digits-{CACHE_VERSION}", LENGTH, "clip_voice")
 
 
 def _write(blob: dict, folder: Path) -> None:
-    """Into a temporary sibling folder, then one rename: readers see the whole cache or none."""
-    tmp = folder.with_name(f".{folder.name}.tmp-{os.getpid()}")
-    try:
-        tmp.mkdir(parents=True, exist_ok=True)
-        np.save(tmp / "clips.npy", blob["clips"])
-        np.save(tmp / "labels.npy", blob["labels"])
-        (tmp / "voices.json").write_text(json.dumps(blob["meta"], indent=1))
-        if folder.exists():  # another process finished first, or a stale cache: replace it
-            shutil.rmtree(folder, ignore_errors=True)
-        os.replace(tmp, folder)
-    except OSError:  # a read-only home: the clips are used without being cached
-        shutil.rmtree(tmp, ignore_errors=True)
+    write_clip_cache(blob, folder, "voices.json")
 
 
 @lru_cache(maxsize=1)
