@@ -18,9 +18,6 @@ from gankit.data import get_dataset
 from gankit.data.text import decode
 from gankit.serve.app import create_app
 
-pytestmark = pytest.mark.usefixtures("isolated_gankit_home")
-
-
 @pytest.fixture(scope="module")
 def served(tmp_path_factory):
     root = tmp_path_factory.mktemp("serve-media") / "runs"
