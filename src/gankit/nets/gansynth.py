@@ -1,15 +1,18 @@
 """Small GANSynth nets (after Engel et al. 2019, "GANSynth: Adversarial Neural Audio Synthesis").
 
-They draw and judge 2 x 256 x 128 images (log-magnitude and instantaneous frequency over
+They draw and judge 2 x 128 x 64 images (log-magnitude and instantaneous frequency over
 frequency x time, see :mod:`gankit.audio.if_spectrogram`). The paper grows ProGAN-style nets
-progressively to 128 x 1024 with pixel norm and equalized learning rates; here the same layout is
+progressively to 128 x 1024 (time x frequency) with pixel norm and equalized learning rates; here the same layout is
 trained at its final resolution in one go (no growing), which a small CPU model can afford:
 
-- G: ``[z, onehot(pitch)]`` -> dense -> 8w x 8 x 4 (frequency x time), then five x2 nearest upsamplings each followed by a
+- G: ``[z, onehot(pitch)]`` -> dense -> 8w x 8 x 4 (frequency x time), then four x2 nearest upsamplings each followed by a
   3x3 conv, LeakyReLU 0.2 and pixel norm (ProGAN's, which keeps G's features from escalating
-  without batchnorm), channels halving from 8w to w, and a 1x1 conv to 2 channels with tanh (both
-  channels live in [-1, 1]).
-- D: a 1x1 conv 2 -> w, five 3x3 stride-2 convs doubling to 8w (LeakyReLU 0.2, no normalization:
+  without batchnorm), channels halving from 8w to w, and a 1x1 conv to 2 channels, clamped to
+  [-1, 1] (both channels' range) with a straight-through gradient: D sees exactly what
+  :func:`~gankit.audio.if_spectrogram.to_waveform` turns into sound, and G keeps its gradient where
+  it is clamped. (A tanh fell silent, every bin at the floor with zero gradient, within 50 steps;
+  a plain linear output went below the floor, which D alone could see, and G fell silent too.)
+- D: a 1x1 conv 2 -> w, four 3x3 stride-2 convs doubling to 8w (LeakyReLU 0.2, no normalization:
   WGAN-GP's penalty is per sample), then two heads on the 8w x 8 x 4 features: the critic's score
   and the auxiliary pitch classifier's logits (the paper's ACGAN-style pitch loss).
   ``D(x, y)`` is the critic alone (what the gradient penalty differentiates);
@@ -25,7 +28,7 @@ import torch.nn.functional as F
 from torch import nn
 
 START = (8, 4)   # frequency x time of G's first feature map
-LEVELS = 5       # x2 each: 8 x 4 -> 256 x 128
+LEVELS = 4       # x2 each: 8 x 4 -> 128 x 64
 
 
 class PixelNorm(nn.Module):
@@ -34,7 +37,7 @@ class PixelNorm(nn.Module):
 
 
 def _widths(w: int) -> list[int]:
-    return [8 * w, 8 * w, 4 * w, 2 * w, w, w]  # at 8x4, 16x8, ..., 256x128
+    return [8 * w, 8 * w, 4 * w, 2 * w, w]  # at 8x4, 16x8, ..., 128x64
 
 
 class GANSynthGenerator(nn.Module):
@@ -55,7 +58,8 @@ class GANSynthGenerator(nn.Module):
         for conv in self.convs:
             h = F.interpolate(h, scale_factor=2, mode="nearest")
             h = self.norm(F.leaky_relu(conv(h), 0.2))
-        return self.out(h)  # (B, 2, 256, 128), clipped to [-1, 1] when turned into a waveform
+        x = self.out(h)  # (B, 2, 128, 64)
+        return x + (x.clamp(-1, 1) - x).detach()  # the value clamped, the gradient straight through
 
 
 class GANSynthDiscriminator(nn.Module):
