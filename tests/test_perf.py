@@ -15,6 +15,25 @@ def test_count_flops_of_a_matmul_is_2mnk():
     assert count_flops(lambda: a @ b) == 2 * 8 * 16 * 4
 
 
+def test_count_flops_works_inside_autograd_grad_and_counts_the_penalty():
+    """A gradient penalty differentiates D with ``autograd.grad``; torch's per-module counter hooks raised there
+    (wgan-gp and dragan could not be benchmarked). The total is the same as torch's own counter where that works."""
+    from torch.utils.flop_counter import FlopCounterMode
+
+    net = torch.nn.Sequential(torch.nn.Conv2d(1, 4, 3), torch.nn.Tanh(), torch.nn.Flatten(), torch.nn.Linear(4 * 6 * 6, 1))
+    x = torch.randn(2, 1, 8, 8, requires_grad=True)
+    with FlopCounterMode(display=False) as torch_counter:
+        net(x).sum().backward()
+    plain = count_flops(lambda: net(x).sum().backward())
+    assert plain == torch_counter.get_total_flops()
+
+    def penalized():
+        grad, = torch.autograd.grad(net(x).sum(), x, create_graph=True)
+        grad.pow(2).sum().backward()
+
+    assert count_flops(penalized) > plain
+
+
 def test_matmul_peak_is_a_positive_rate():
     assert matmul_peak("fp32", "cpu", sizes=(64,), repeats=1) > 0
 

@@ -3,7 +3,7 @@ and its share of a matmul peak measured on this machine, in the chosen precision
 
 import json
 
-from .argtypes import positive_int
+from .argtypes import name_value, positive_int
 
 NAME = "bench"
 HELP = "time training steps of a model: ms/step, images/s, FLOPs, share of matmul peak"
@@ -22,6 +22,10 @@ def add_arguments(b) -> None:
     b.add_argument("--data-root", help="folder holding the dataset files")
     b.add_argument("--arch", help="network: mlp, dcgan or zoo (model default otherwise)")
     b.add_argument("--width", type=positive_int, help="network width")
+    b.add_argument("--image-size", type=positive_int, help="resize images to N x N (biggan, progan, stylegan: 32 or 64)")
+    b.add_argument("--labels-per-class", type=positive_int, metavar="N", help="ssgan: labelled images per class")
+    b.add_argument("--param", dest="params", metavar="NAME=VALUE", action="append", type=name_value,
+                   help="a recipe's own number, as for train (e.g. --param d=64 for wavegan at the paper's size)")
     b.add_argument("--json", action="store_true", help="print one JSON object instead of the table")
 
 
@@ -29,7 +33,9 @@ def run(args) -> int:  # --threads is gankit.cli's, set before this runs (the ta
     from ..perf import bench_model
     from ..threads import recorded
 
-    overrides = {k: getattr(args, k) for k in ("arch", "width", "data_root") if getattr(args, k) is not None}
+    overrides = {k: getattr(args, k) for k in ("arch", "width", "data_root", "image_size", "labels_per_class") if getattr(args, k) is not None}
+    if args.params:
+        overrides["params"] = dict(args.params)
     result = bench_model(args.model, batch_size=args.batch_size, steps=args.steps, precision=args.precision,
                          device=args.device, compile=args.compile, channels_last=args.channels_last,
                          dataset=args.dataset, warmup=args.warmup, **overrides)
