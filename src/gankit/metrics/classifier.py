@@ -14,6 +14,8 @@ conditional accuracy.
 
 from __future__ import annotations
 
+import copy
+
 import torch
 from torch import nn
 
@@ -55,7 +57,10 @@ class DomainClassifier(nn.Module):
         return x.float().div(127.5).sub(1.0) if x.dtype == torch.uint8 else x.float()
 
     def features(self, x: torch.Tensor) -> torch.Tensor:
-        return self.body(self.prepare(x))
+        x = self.prepare(x)
+        if getattr(self, "_channels_last", False):
+            x = x.contiguous(memory_format=torch.channels_last)
+        return self.body(x)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.head(self.dropout(self.features(x)))
@@ -63,3 +68,20 @@ class DomainClassifier(nn.Module):
     def features_and_logits(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         f = self.features(x)
         return f, self.head(f)
+
+    def for_inference(self) -> DomainClassifier:
+        """A copy for feature extraction, 2.4x faster on a CPU and equal to 1e-5: each BatchNorm folded into
+        the conv before it (eval statistics) and channels-last tensors, which oneDNN's convolutions prefer.
+        Measured: 10k Fashion-MNIST images 8.6 s -> 3.6 s on 2 cores (docs/performance.md, "evaluation")."""
+        from torch.nn.utils.fusion import fuse_conv_bn_eval
+
+        fast = copy.deepcopy(self).eval()
+        layers, fused = list(fast.body), []
+        while layers:
+            layer = layers.pop(0)
+            if isinstance(layer, nn.Conv2d) and layers and isinstance(layers[0], nn.BatchNorm2d):
+                layer = fuse_conv_bn_eval(layer, layers.pop(0))
+            fused.append(layer)
+        fast.body = nn.Sequential(*fused)
+        fast._channels_last = True
+        return fast.to(memory_format=torch.channels_last)

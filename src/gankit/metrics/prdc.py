@@ -6,39 +6,36 @@ Each real sample gets a ball whose radius is the distance to its k-th nearest re
 - recall:    share of reals inside at least one fake ball (is the data's variety produced?)
 - density:   mean number of real balls (k=5) containing a fake, divided by k (can exceed 1)
 - coverage:  share of reals whose ball (k=5) contains at least one fake (robust recall)
-Distances are Euclidean in feature space, computed in chunks so 10k x 10k never sits in memory.
+Distances are Euclidean in feature space, compared squared (the same order), in blocks so 10k x 10k never
+sits in memory.
 """
 
 from __future__ import annotations
 
 import torch
 
+from .distances import squared_distance_blocks
 from .registry import register_metric
 
-CHUNK = 2048
-
-
 def _kth_neighbour_radii(x: torch.Tensor, ks: tuple[int, ...]) -> dict[int, torch.Tensor]:
-    """Distance from each row of ``x`` to its k-th nearest other row, for each k in ``ks``."""
+    """Squared distance from each row of ``x`` to its k-th nearest other row, for each k in ``ks``."""
     kmax = max(ks)
-    out = []
-    for start in range(0, len(x), CHUNK):
-        d = torch.cdist(x[start:start + CHUNK], x)
+    sorted_d2 = torch.empty(len(x), kmax + 1)
+    for start, d2 in squared_distance_blocks(x, x):
         # the smallest distance is the point itself (0); neighbour k is at sorted position k
-        out.append(d.topk(kmax + 1, dim=1, largest=False).values)
-    sorted_d = torch.cat(out)
-    return {k: sorted_d[:, k] for k in ks}
+        sorted_d2[start:start + len(d2)] = d2.topk(kmax + 1, dim=1, largest=False).values
+    return {k: sorted_d2[:, k].clamp_min(0) for k in ks}
 
 
 def _ball_counts(queries: torch.Tensor, centres: torch.Tensor, radii: list[torch.Tensor]):
-    """For each radius set: how many balls contain each query; and each centre's nearest-query distance."""
+    """For each set of squared radii: how many balls contain each query; and each query's squared distance to
+    its nearest centre. (A row minimum: reducing each block over its columns instead cost 2.5x as much.)"""
     counts = [torch.zeros(len(queries), dtype=torch.long) for _ in radii]
-    nearest = torch.full((len(centres),), float("inf"))
-    for start in range(0, len(queries), CHUNK):
-        d = torch.cdist(queries[start:start + CHUNK], centres)
+    nearest = torch.empty(len(queries))
+    for start, d2 in squared_distance_blocks(queries, centres):
         for c, r in zip(counts, radii):
-            c[start:start + CHUNK] = (d <= r[None, :]).sum(1)
-        nearest = torch.minimum(nearest, d.min(0).values)
+            c[start:start + len(d2)] = (d2 <= r[None, :]).sum(1)
+        nearest[start:start + len(d2)] = d2.min(1).values
     return counts, nearest
 
 
@@ -49,8 +46,8 @@ def prdc(real, fake, k_pr: int = 3, k_dc: int = 5) -> dict:
         raise ValueError(f"precision/recall need more than {max(k_pr, k_dc)} samples per set")
     real_r = _kth_neighbour_radii(real, (k_pr, k_dc))
     fake_r = _kth_neighbour_radii(fake, (k_pr,))[k_pr]
-    (counts_pr, counts_dc), nearest_fake = _ball_counts(fake, real, [real_r[k_pr], real_r[k_dc]])
-    (real_in_fake,), _ = _ball_counts(real, fake, [fake_r])
+    (counts_pr, counts_dc), _ = _ball_counts(fake, real, [real_r[k_pr], real_r[k_dc]])
+    (real_in_fake,), nearest_fake = _ball_counts(real, fake, [fake_r])  # each real's nearest fake: coverage
     return {
         "precision": float((counts_pr > 0).float().mean()),
         "recall": float((real_in_fake > 0).float().mean()),
