@@ -5,6 +5,9 @@ PY     := $(VENV)/bin/python
 # e.g. `make TORCH="torch torchvision --index-url https://download.pytorch.org/whl/cpu" test`.
 TORCH  ?= torch==2.14.1 torchvision==0.29.1
 STAMP  := $(VENV)/.installed
+# `make test` runs the suite in this many pytest-xdist workers, one torch thread each, whole files per worker
+# (module fixtures train once): about half the wall time of one process on 2 cores (README, "Tests and benchmarks")
+TEST_WORKERS ?= 2
 
 .PHONY: setup data demo test test-all bench clean
 
@@ -25,11 +28,11 @@ demo: setup data
 
 test: setup data
 	@bash scripts/ensure-chromium.sh
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n $(TEST_WORKERS) --dist loadfile
 
 test-all: setup data
 	@bash scripts/ensure-chromium.sh
-	$(PY) -m pytest -q -m ""
+	$(PY) -m pytest -q -m "" -n $(TEST_WORKERS) --dist loadfile
 
 bench: setup data  # each script runs in < 10 min on a quiet 2-core CPU; see docs/performance.md
 	$(VENV)/bin/gankit bench --model dcgan

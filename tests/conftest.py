@@ -1,3 +1,5 @@
+import os
+
 import pytest
 import torch
 
@@ -24,8 +26,11 @@ def fashion32(fashion_train):
 
 
 #: the suite targets 2 cores; read once, because CLI tests run in this process and `gankit` sets the
-#: thread count by itself (gankit.threads), which must not leak into the tests after them
-SUITE_THREADS = max(1, min(2, torch.get_num_threads()))
+#: thread count by itself (gankit.threads), which must not leak into the tests after them. Under
+#: pytest-xdist (`make test`: 2 workers) each worker gets one thread, so the workers never oversubscribe
+#: the cores (several processes with 2 threads each run many times slower on 2 cores).
+SUITE_THREADS = 1 if os.environ.get("PYTEST_XDIST_WORKER") else max(1, min(2, torch.get_num_threads()))
+torch.set_num_threads(SUITE_THREADS)  # module fixtures too run at it
 
 
 @pytest.fixture(autouse=True)
