@@ -6,7 +6,8 @@ PY     := $(VENV)/bin/python
 TORCH  ?= torch==2.14.1 torchvision==0.29.1
 STAMP  := $(VENV)/.installed
 # `make test` runs the suite in this many pytest-xdist workers, one torch thread each, whole files per worker
-# (module fixtures train once): about half the wall time of one process on 2 cores (README, "Tests and benchmarks")
+# (module fixtures train once): about half the wall time of one process on 2 cores (README, "Tests and benchmarks");
+# the 25 slowest tests are listed at the end, for whoever trims the suite next
 TEST_WORKERS ?= 2
 
 .PHONY: setup data demo test test-all bench clean
@@ -28,7 +29,7 @@ demo: setup data
 
 test: setup data
 	@bash scripts/ensure-chromium.sh
-	$(PY) -m pytest -q -n $(TEST_WORKERS) --dist loadfile
+	$(PY) -m pytest -q -n $(TEST_WORKERS) --dist loadfile --durations=25
 
 test-all: setup data
 	@bash scripts/ensure-chromium.sh
