@@ -98,10 +98,9 @@ def bench_model(model: str = "dcgan", batch_size: int = 64, steps: int = 50, pre
     get_model(cfg.model)
     if data is None:
         data = get_dataset(cfg.dataset, "train", cfg.data_root, cfg.image_size, cfg.channels)
-    if cfg.labels_per_class:  # the semi-supervised GAN: a few labelled images among unlabelled ones, as training has it
-        from ..data.semi_supervised import SemiSupervisedDataset
+    from ..api import training_data
 
-        data = SemiSupervisedDataset(data, cfg.labels_per_class, cfg.label_seed)
+    data = training_data(cfg, data)  # --labels-per-class (ssgan) and --subset as training applies them
     cfg = resolve(cfg, data.spec)
     dev = resolve_device(cfg.device)
     prec = resolve_precision(cfg.precision, dev, data.spec.kind)  # as training picks it (fp32 for 2D points)
