@@ -94,7 +94,8 @@ def open_run(page, model: str) -> list[str]:
 
 def wait_for_new_grid(page, old: list[str]) -> list[str]:
     page.wait_for_function("old => { const s = Array.from(document.querySelectorAll('#grid img[data-seed]'))"
-                           ".map(i => i.src); return s.length === 16 && s.join() !== old.join(); }", arg=old)
+                           ".map(i => i.src); return s.length === 16 && s.join() !== old.join(); }", arg=old,
+                           timeout=120_000)  # the server shares 2 cores with the other test worker's training
     return grid_sources(page)
 
 
