@@ -5,9 +5,10 @@ probabilities, gradient norms span decades (log scale), throughput is its own un
 numeric key a callback logged (``--eval-every`` metrics, diagnostics signals such as
 ``diversity``) gets a panel of its own, so new metrics appear without touching this file.
 Steps where a pitfall alarm was active are shaded in every panel. The end of every run draws
-``curves.png`` against steps only, with a fixed layout (matplotlib's automatic layout and a
-second axis would double the cost that every training run pays); ``gankit report`` adds
-``curves_time.png`` against training time.
+``curves.png`` against steps only, with a fixed layout, fixed title places and at most five ticks
+per axis (matplotlib's automatic layout, title placement and tick count, or a second axis, would
+multiply the cost that every training run pays: docs/performance.md, "The end of a run");
+``gankit report`` adds ``curves_time.png`` against training time.
 
 ``gankit compare --html`` draws the other way round (:func:`compare_figures`): one small figure per
 metric with a line per run, since what a comparison asks is "which run is lower here", and that
@@ -33,6 +34,8 @@ PANELS = [
 #: numeric keys that are axes or bookkeeping, never plotted as a curve
 NOT_CURVES = {"step", "images", "wall_time", "ms_per_step"}
 X_AXES = {"step": "generator step", "wall_time": "training time (s)"}
+#: tick values are 1, 2, 2.5 or 5 times a power of ten (matplotlib's default choice, with at most 5 ticks)
+TICK_STEPS = [1, 2, 2.5, 5, 10]
 
 
 def numeric_keys(records: list[dict]) -> list[str]:
@@ -67,6 +70,7 @@ def plot_curves(records: list[dict], path: str | Path, x: str = "step", title: s
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
 
     records = [r for r in records if is_number(r.get(x))]
     panels = panels_for(records)
@@ -89,10 +93,13 @@ def plot_curves(records: list[dict], path: str | Path, x: str = "step", title: s
                 ax.set_yscale("log")
         for ax_x in alarm_x:
             ax.axvline(ax_x, color="tab:red", alpha=0.15, linewidth=3)
-        ax.set_title(panel_title, fontsize=9)
+        ax.set_title(panel_title, fontsize=9, y=1.0)  # a fixed place (automatic placement measures every tick)
         ax.set_xlabel(X_AXES.get(x, x), fontsize=8)
         ax.tick_params(which="both", labelsize=7)
         ax.grid(alpha=0.3)
+        ax.xaxis.set_major_locator(MaxNLocator(5, steps=TICK_STEPS))  # fewer ticks to lay out, same round values
+        if not log:
+            ax.yaxis.set_major_locator(MaxNLocator(5, steps=TICK_STEPS))
         if len(keys) > 1:
             ax.legend(fontsize=7)
     for ax in list(axes.flat)[len(panels):]:
