@@ -50,6 +50,8 @@ pytestmark = pytest.mark.usefixtures("one_thread")  # see conftest.py
 # WGAN-GP is slow and erratic on ring8's sharp modes (its critic is 1-Lipschitz, so its pull is gentle). Measured
 # energy ratios, fp32: betas (0, 0.9) (Algorithm 1): seed 0 0.41/0.30/0.33 after 1000/2000/3000 steps, seed 1
 # 0.20/0.95/0.37; betas (0.5, 0.9) (now the 2D default): seed 0 0.45/0.18/0.23, seed 1 0.23/0.03/0.02.
+# Since the Game engine (5 Dec 2026, 1 thread, same budget): seed 0 2.40/0.58/0.051/0.028 after 1000/1500/2000/2500
+# steps, so 2000 is still the shortest budget this test can use.
 WGAN_GP_BUDGET = (2000, 0.35)
 # The penalty smooths D over ~0.7 around each point (0.5 * batch std), blurring the 0.02-std modes:
 # measured 0.19 and 0.188 (seed 0, fp32, two runs), 0.25 (seed 1); 0.14 after 2000 steps.
