@@ -15,7 +15,6 @@ import argparse
 import importlib.util
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -67,7 +66,6 @@ def main() -> None:
         print(f"{name:>12}: {statistics.median(values):.3f} CPU s per curves.png (median of {len(values)})")
     if args.baseline:
         print(f"ratio baseline / this tree: {statistics.median(seconds[args.baseline]) / statistics.median(seconds['this tree']):.2f}")
-    sys.stdout.flush()
 
 
 if __name__ == "__main__":

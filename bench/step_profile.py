@@ -90,12 +90,8 @@ def main() -> None:
     if args.threads:
         torch.set_num_threads(args.threads)
 
-    from gankit.config import TrainConfig
-    from gankit.data import get_dataset
-    from gankit.models import get_model, resolve
-    from gankit.perf.bench import _trainer
+    from gankit.perf.bench import bench_trainer, prepare_bench
     from gankit.perf.machine import describe
-    from gankit.precision import resolve_device, resolve_precision
 
     print(f"> bench/step_profile.py: {describe()}")
     print(f"> {args.arch} nets, batch {args.batch_size}, {args.steps} profiled steps after {args.warmup}\n")
@@ -107,15 +103,9 @@ def main() -> None:
         loop.close()
     report("usual loop (bench/_reference.py, fp32)", prof, wall, args.steps, args.top)
 
-    cfg = TrainConfig(model="dcgan", dataset="fashion-mnist", arch=args.arch, batch_size=args.batch_size,
-                      precision=args.precision, device="cpu").validate()
-    get_model(cfg.model)
-    data = get_dataset("fashion-mnist")
-    cfg = resolve(cfg, data.spec)
-    device = resolve_device(cfg.device)
-    precision = resolve_precision(cfg.precision, device, data.spec.kind)
+    cfg, data, device, precision = prepare_bench("dcgan", args.batch_size, args.precision, "cpu", arch=args.arch)
     with tempfile.TemporaryDirectory() as tmp:
-        trainer = _trainer(cfg, data, device, precision, Path(tmp))
+        trainer = bench_trainer(cfg, data, device, precision, Path(tmp))
         prof, wall = profile_steps(trainer.step, args.steps, args.warmup)
     report(f"gankit step ({precision.name})", prof, wall, args.steps, args.top)
 

@@ -50,7 +50,7 @@ def test_bench_model_reports_consistent_figures(fashion_small):
 
 def test_g_update_skips_d_weight_gradients(tmp_path, fashion_small):
     """The engine freezes D's weights in the G update: a step costs fewer FLOPs than with them live."""
-    from gankit.perf.bench import _trainer
+    from gankit.perf.bench import bench_trainer
     from gankit.config import TrainConfig
     from gankit.models import resolve
     from gankit.precision import resolve_precision
@@ -58,7 +58,7 @@ def test_g_update_skips_d_weight_gradients(tmp_path, fashion_small):
     data = fashion_small.subset(64, seed=0)
     cfg = resolve(TrainConfig(model="dcgan", batch_size=16, width=8, precision="fp32"), data.spec)
     cpu = torch.device("cpu")
-    trainer = _trainer(cfg, data, cpu, resolve_precision("fp32", cpu), tmp_path)
+    trainer = bench_trainer(cfg, data, cpu, resolve_precision("fp32", cpu), tmp_path)
     frozen = count_flops(lambda: trainer.step())
     trainer.freeze_untrained = False  # what the step would cost without the freeze
     live = count_flops(lambda: trainer.step())

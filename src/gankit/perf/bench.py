@@ -74,7 +74,26 @@ class BenchResult:
         return out
 
 
-def _trainer(cfg: TrainConfig, dataset: Dataset, device, precision, tmp: Path) -> Trainer:
+def prepare_bench(model: str = "dcgan", batch_size: int = 64, precision: str = "auto", device: str = "auto",
+                  dataset: str = "fashion-mnist", data: Dataset | None = None, **overrides):
+    """The config, data, device and precision of a benchmarked step, resolved as ``gankit train`` resolves
+    them: ``(cfg, data, device, precision)``. ``overrides`` are any other TrainConfig keys."""
+    overrides.setdefault("critic_warmup", False)  # a steady step is measured, not WGAN's 100-critic warm-up
+    cfg = TrainConfig(model=model, dataset=dataset, batch_size=batch_size, precision=precision, device=device,
+                      **overrides).validate()
+    get_model(cfg.model)
+    if data is None:
+        data = get_dataset(cfg.dataset, "train", cfg.data_root, cfg.image_size, cfg.channels)
+    from ..api import training_data
+
+    data = training_data(cfg, data)  # --labels-per-class (ssgan) and --subset as training applies them
+    cfg = resolve(cfg, data.spec)
+    dev = resolve_device(cfg.device)
+    return cfg, data, dev, resolve_precision(cfg.precision, dev, data.spec.kind)  # fp32 for 2D points
+
+
+def bench_trainer(cfg: TrainConfig, dataset: Dataset, device, precision, tmp: Path) -> Trainer:
+    """A Trainer writing to ``tmp``, its nets initialised from ``cfg.seed``."""
     torch.manual_seed(cfg.seed)
     return Trainer(cfg, build_game(cfg, dataset.spec), dataset, tmp, device, precision, quiet=True)
 
@@ -92,20 +111,10 @@ def bench_model(model: str = "dcgan", batch_size: int = 64, steps: int = 50, pre
 
     ``overrides`` are any other TrainConfig keys (``width``, ``arch``, ``seed``...).
     """
-    overrides.setdefault("critic_warmup", False)  # a steady step is measured, not WGAN's 100-critic warm-up
-    cfg = TrainConfig(model=model, dataset=dataset, batch_size=batch_size, precision=precision, device=device,
-                      compile=compile, channels_last=channels_last, **overrides).validate()
-    get_model(cfg.model)
-    if data is None:
-        data = get_dataset(cfg.dataset, "train", cfg.data_root, cfg.image_size, cfg.channels)
-    from ..api import training_data
-
-    data = training_data(cfg, data)  # --labels-per-class (ssgan) and --subset as training applies them
-    cfg = resolve(cfg, data.spec)
-    dev = resolve_device(cfg.device)
-    prec = resolve_precision(cfg.precision, dev, data.spec.kind)  # as training picks it (fp32 for 2D points)
+    cfg, data, dev, prec = prepare_bench(model, batch_size, precision, device, dataset, data, compile=compile,
+                                         channels_last=channels_last, **overrides)
     with tempfile.TemporaryDirectory() as tmp:
-        trainer = _trainer(cfg, data, dev, prec, Path(tmp))
+        trainer = bench_trainer(cfg, data, dev, prec, Path(tmp))
         t0 = time.perf_counter()
         trainer.step()
         _sync(dev)
@@ -127,7 +136,7 @@ def bench_model(model: str = "dcgan", batch_size: int = 64, steps: int = 50, pre
         counted = trainer
         if cfg.compile:
             eager = TrainConfig(**{**cfg.to_dict(), "compile": False})
-            counted = _trainer(eager, data, dev, prec, Path(tmp))
+            counted = bench_trainer(eager, data, dev, prec, Path(tmp))
             counted.step()
         flops = count_flops(lambda: counted.step())
         n_critic = trainer.game.batches_per_step()
