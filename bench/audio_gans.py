@@ -1,7 +1,8 @@
 """wavegan on spoken-digits and gansynth on notes: trained vs untrained, the numbers of docs/audio-gans.md.
 
     python bench/audio_gans.py [--wavegan-steps 300] [--gansynth-steps 300] [--out bench-out/audio]
-                               [--media docs/audio] [--seed 0]
+                               [--media docs/audio] [--seed 0] [--batch-size 16] [--eval-every 50]
+                               [--curve-n N] [--ema IMAGES]
 
 Trains in-process on one thread, fp32, each family twice from the same seed: 1 step (the untrained
 baseline: G after one update, as the zoo's learning tests read it) and the full budget; then scores
@@ -121,6 +122,9 @@ def main(argv=None) -> int:
     ap.add_argument("--models", default="wavegan,gansynth")
     ap.add_argument("--batch-size", type=int, default=16)
     ap.add_argument("--eval-every", type=int, default=50)
+    ap.add_argument("--curve-n", type=int, default=None,
+                    help="samples scored at each --eval-every step (default: a fifth of the final 500 / 480)")
+    ap.add_argument("--ema", type=float, default=None, help="sample an EMA of G (half-life in real images)")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--out", default="bench-out/audio")
     ap.add_argument("--media", default=None, help="folder for the spectrogram grids and WAVs (e.g. docs/audio)")
@@ -152,12 +156,12 @@ def main(argv=None) -> int:
             spec = get_dataset(data[model], "test").spec
 
             def evaluate(sampler, model=model, spec=spec):
-                return score(model, sampler, spec, n[model] // 5, reference, classifier)
+                return score(model, sampler, spec, args.curve_n or n[model] // 5, reference, classifier)
 
             for label, budget in (("untrained", 1), ("trained", steps)):
                 start = time.perf_counter()
                 run = api.train(model=model, dataset=data[model], steps=budget, seed=args.seed, batch_size=args.batch_size,
-                                precision="fp32", sample_every=10**9, checkpoint_every=10**9, diagnostics=False,
+                                precision="fp32", ema=args.ema, sample_every=10**9, checkpoint_every=10**9, diagnostics=False,
                                 out=Path(tmp) / f"{model}-{budget}", quiet=True,
                                 callbacks=[Curve(args.eval_every, evaluate)] if budget > 1 else [])
                 seconds = time.perf_counter() - start
