@@ -163,10 +163,11 @@ def test_a_longer_run_makes_clips_the_classifier_hears_as_several_words(tmp_path
     """800 steps (4,000 critic updates): the classifier hears several different words in G's clips where the
     untrained G gives one, and their features come closer to real speech. Measured (fp32, one thread,
     200 clips): seed 0, IS-style 1.001 untrained -> 1.557, FD-style 448.0 -> 286.0, words heard by at least 2
-    clips 1 -> 6; seed 1, 1.005 -> 2.686, 455.3 -> 189.6, 1 -> 8; SEED2. Far from real speech (IS-style 9.95, FD-style 0.755 test vs train):
-    the learning curve to 2,000 steps is in docs/audio-gans.md."""
+    clips 1 -> 6; seed 1, 1.005 -> 2.686, 455.3 -> 189.6, 1 -> 8; seed 2 (the slowest), 1.010 -> 1.389,
+    528.4 -> 282.9, 2 -> 3. The thresholds sit below all three; the test runs seed 0. Far from real speech
+    (IS-style 9.95, FD-style 0.755 test vs train): the learning curve to 2,100 steps is in docs/audio-gans.md."""
     seen = classifier_run(tmp_path, 800)
     before, after = seen[1], seen[800]
     assert after["inception_score"] > before["inception_score"] + 0.3, seen
     assert after["fid"] < 0.8 * before["fid"], seen
-    assert sum(c >= 2 for c in after["label_histogram"]) >= 4, seen
+    assert sum(c >= 2 for c in after["label_histogram"]) >= 3, seen
