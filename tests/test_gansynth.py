@@ -1,8 +1,8 @@
 """GANSynth (Engel et al. 2019), small: the (log-magnitude, IF) representation round trip, the nets'
 shapes, the sampler handing out waveforms, and pitch-conditioned learning on a short CPU run: D's auxiliary
-pitch head learns real pitch and G's samples come to carry the pitch asked for as that head hears it. The
-issue's check proper, the samples' f0 (YIN) at the pitch asked for more often than untrained, is not met by
-such runs and is not asserted (docs/audio-gans.md)."""
+pitch head learns real pitch and G's samples come to carry the pitch asked for as that head hears it; and, slow,
+the issue's check proper: after 2,000 steps the samples' f0 (YIN) is at the pitch asked for far more often than
+untrained (docs/audio-gans.md)."""
 
 import math
 
@@ -60,9 +60,30 @@ def test_nets_shapes():
     assert torch.equal(D(x, y), score)
 
 
-def pitch_run(tmp_path, steps: int, at: tuple[int, ...], seed: int = 0) -> tuple[object, dict]:
-    """gansynth through gankit.train on ``notes`` (w=4, batch 16, the recipe's rates, fp32), measured at the
-    steps ``at`` on 96 samples (4 per pitch, fixed z): ``yin50``/``yin100``, the share whose f0 (YIN,
+def test_d_pitch_head_learns_from_real_notes_only():
+    """GANSynth's released code adds D's pitch cross-entropy on *real* notes only (ACGAN adds it on fakes too, which
+    lets head and G agree on pitch cues that are no harmonic series: docs/audio-gans.md). So the gradient D's loss
+    gives the head is exactly that of ``class_weight x CE(head(real), y)``, whatever G draws."""
+    from gankit.games.audio import AuxWassersteinGP
+    from gankit.objectives.base import Latent
+
+    torch.manual_seed(0)
+    G, D = GANSynthGenerator(16, num_classes=5, w=1), GANSynthDiscriminator(5, w=1)
+    real, y = torch.rand(4, 2, 128, 64) * 2 - 1, torch.tensor([0, 1, 2, 4])
+    loss, stats = AuxWassersteinGP(Latent(16), class_weight=10.0).discriminator_loss(G, D, real, y)
+    head = (D.classifier.weight, D.classifier.bias)
+    got = torch.autograd.grad(loss, head)
+    want = torch.autograd.grad(10.0 * torch.nn.functional.cross_entropy(D(real, y, classify=True)[1], y), head)
+    for g, w in zip(got, want):
+        torch.testing.assert_close(g, w)
+    assert stats["aux_ce_fake"] > 0, "the fakes' cross-entropy is still logged"
+
+
+def pitch_run(tmp_path, steps: int, at: tuple[int, ...], seed: int = 0, batch_size: int = 16,
+              n: int = 96) -> tuple[object, dict]:
+    """gansynth through gankit.train on ``notes`` (w=4, the recipe's rates, fp32), measured at the steps ``at``
+    on ``n`` samples (n / 24 per pitch, fixed z, as bench/audio_gans.py scores them): ``yin50``/``yin100``, the
+    share whose f0 (YIN,
     :func:`gankit.metrics.audio.pitch_accuracy`) is within 50/100 cents of the pitch asked for; ``d_fake``,
     the share D's auxiliary pitch head classifies as the pitch asked for; ``d_real``, its accuracy on 240
     real test notes. Step 1 is the untrained baseline (G after one update, as the zoo's learning tests)."""
@@ -81,8 +102,8 @@ def pitch_run(tmp_path, steps: int, at: tuple[int, ...], seed: int = 0) -> tuple
         def on_step(self, view):
             if view.step not in at:
                 return
-            s, y = view.sampler(), torch.arange(96) % 24
-            inputs = s.fixed_inputs(96, seed=1, labels=y)
+            s, y = view.sampler(), torch.arange(n) % 24
+            inputs = s.fixed_inputs(n, seed=1, labels=y)
             waves, images = s.generate(inputs), s.generate(inputs, raw=True)
             D = view._trainer.game.nets["D"]
             with torch.no_grad():
@@ -92,7 +113,7 @@ def pitch_run(tmp_path, steps: int, at: tuple[int, ...], seed: int = 0) -> tuple
                                "yin100": pitch_accuracy(waves, midi[y], 16000, 100)["pitch_accuracy"],
                                "d_fake": float(d_fake), "d_real": float(d_real)}
 
-    run = gankit.train(out=tmp_path / "run", model="gansynth", dataset="notes", steps=steps, batch_size=16,
+    run = gankit.train(out=tmp_path / "run", model="gansynth", dataset="notes", steps=steps, batch_size=batch_size,
                        params={"w": 4}, seed=seed, quiet=True, precision="fp32", sample_every=10**6,
                        checkpoint_every=10**6, diagnostics=False, callbacks=[Measure()])
     for step, row in sorted(seen.items()):
@@ -100,14 +121,13 @@ def pitch_run(tmp_path, steps: int, at: tuple[int, ...], seed: int = 0) -> tuple
     return run, seen
 
 
-# about 60 s on one thread (0.4 s a step) while the other core was busy
+# about 30 s on one thread
 def test_a_short_run_learns_the_pitch_classifier_and_g_follows_it(tmp_path):
     """150 steps: D's auxiliary pitch head learns the real notes' pitch and G's samples begin to carry the pitch
-    asked for, as that head hears it: the ACGAN-style signal GANSynth's pitch conditioning rests on. Measured
-    (fp32, one thread): head on real test notes 0.042 (chance) after 1 step -> 0.921 after 150 (seed 1: 0.929);
-    on G's samples 0.042 -> 0.177 (seed 1: 0.083, so the second check is a weak one). YIN does not hear the
-    pitch yet (within 50 cents: 0.021 untrained, 0.000 at step 150; seed 1: 0.021, 0.010): see the slow test
-    and docs/audio-gans.md."""
+    asked for, as that head hears it: the signal GANSynth's pitch conditioning rests on. Measured (fp32, one
+    thread, the head trained on real notes only): head on real test notes 0.042 (chance) after 1 step -> 0.958
+    after 150 (seed 1: 0.975); on G's samples 0.042 -> 0.156 (seed 1: 0.281). YIN does not hear the pitch yet
+    (within 50 cents: 0.031 untrained, 0.000 at step 150): that takes about 2,000 steps, the slow test below."""
     run, seen = pitch_run(tmp_path, 150, (1, 150))
     assert seen[150]["d_real"] > 0.6, seen
     assert seen[150]["d_fake"] > max(0.07, seen[1]["d_fake"] + 0.025), seen
@@ -118,20 +138,17 @@ def test_a_short_run_learns_the_pitch_classifier_and_g_follows_it(tmp_path):
     assert images.shape == (2, 2, 128, 64), "raw=True: G's own (log-magnitude, IF) images"
 
 
-# about 200 s on one thread
+# about 17 minutes on one thread (0.45 s a step, quiet machine)
 @pytest.mark.slow
-def test_a_longer_run_g_carries_the_pitch_d_hears_but_yin_does_not_yet():
-    """500 steps: D's pitch head hears the pitch asked for in most of G's samples. Measured (seed 0): head on
-    G's samples 0.865 (0.042 untrained), on real test notes 0.854. What the issue asks for, the f0 of the
-    samples at the pitch asked for, is NOT reached in such a run: YIN within 50 cents 0.021 at step 500 (0.021
-    untrained), 0.115 at step 800 and 0.021 again at 900 and 1000 (docs/audio-gans.md); so this test asserts only
-    the D-side measure and prints YIN's."""
-    import tempfile
-    from pathlib import Path
-
-    with tempfile.TemporaryDirectory() as tmp:
-        _, seen = pitch_run(Path(tmp), 500, (1, 500))
-    assert seen[500]["d_fake"] > 0.6 and seen[500]["d_real"] > 0.6, seen
+def test_a_long_run_makes_notes_at_the_pitch_asked_for(tmp_path):
+    """The issue's check: after 2,000 steps at batch 64 YIN hears the pitch asked for (within 50 cents) in far
+    more of G's notes than untrained. Measured with bench/audio_gans.py's scoring (480 notes, 20 per pitch):
+    seed 0 0.017 -> 0.398, seed 1 0.027 -> 0.242 (0.044 at step 1,500). The curve is not monotone (seed 0: 0.163, 0.146, 0.227, 0.398,
+    0.365, 0.225 at steps 1,250 to 2,500), so the threshold sits well below both seeds (docs/audio-gans.md). Run as a test: 0.017 -> 0.398 (the bench's
+    figures exactly), D's head on real test notes 1.000."""
+    _, seen = pitch_run(tmp_path, 2000, (1, 2000), batch_size=64, n=480)
+    assert seen[2000]["yin50"] > max(0.15, 3 * seen[1]["yin50"]), seen
+    assert seen[2000]["d_real"] > 0.6, seen
 
 
 def test_a_run_trains_on_waveforms_and_samples_waveforms(tmp_path):

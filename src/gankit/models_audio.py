@@ -60,7 +60,7 @@ def wavegan(spec: DataSpec, cfg: TrainConfig) -> Game:
             "D with an auxiliary pitch classifier; samples are converted back to waveforms",
     paper="Engel et al. 2019, GANSynth: Adversarial Neural Audio Synthesis",
     loss="WGAN-GP (lambda 10) + drift 0.001 E D(x)^2, plus 10 x pitch cross-entropy of D's auxiliary head "
-         "on real and fake (D) and on fake (G)",
+         "on real notes (D, as GANSynth's code: not on fakes as ACGAN) and on fake (G)",
     hyper="representation: the paper's STFT (n_fft 1024, hop 256: 75% overlap) of 1 s clips, only the lowest 128 bins "
           "kept (0-2 kHz: a low-pass that keeps every real note's pitch for YIN), image 2 x 128 (freq) x 64 (time), "
           "log-magnitude and IF (unwrapped phase difference / pi) in [-1, 1] (the paper: 128 x 1024 to 8 kHz, mel-IF at "
