@@ -143,9 +143,10 @@ def test_a_short_run_learns_the_pitch_classifier_and_g_follows_it(tmp_path):
 def test_a_long_run_makes_notes_at_the_pitch_asked_for(tmp_path):
     """The issue's check: after 2,000 steps at batch 64 YIN hears the pitch asked for (within 50 cents) in far
     more of G's notes than untrained. Measured with bench/audio_gans.py's scoring (480 notes, 20 per pitch):
-    seed 0 0.017 -> 0.398, seed 1 0.027 -> 0.242 (0.044 at step 1,500). The curve is not monotone (seed 0: 0.163, 0.146, 0.227, 0.398,
-    0.365, 0.225 at steps 1,250 to 2,500), so the threshold sits well below both seeds (docs/audio-gans.md). Run as a test: 0.017 -> 0.398 (the bench's
-    figures exactly), D's head on real test notes 1.000."""
+    seed 0 0.017 -> 0.398, seed 1 0.027 -> 0.242 (0.044 at step 1,500). The curve is not monotone (seed 0:
+    0.163, 0.146, 0.227, 0.398, 0.365, 0.225 at steps 1,250 to 2,500), so the threshold sits well below both
+    seeds (docs/audio-gans.md). Run as a test: 0.017 -> 0.398 (the bench's figures exactly), D's head on real
+    test notes 1.000."""
     _, seen = pitch_run(tmp_path, 2000, (1, 2000), batch_size=64, n=480)
     assert seen[2000]["yin50"] > max(0.15, 3 * seen[1]["yin50"]), seen
     assert seen[2000]["d_real"] > 0.6, seen

@@ -157,7 +157,8 @@ def classifier_run(tmp_path, steps: int, seed: int = 0) -> dict:
     return seen
 
 
-# 12 to 35 min on one thread (0.9 to 2.6 s a step, by the host's speed): the issue's classifier check, out of the default suite
+# 12 to 35 min on one thread (0.9 to 2.6 s a step, by the host's speed): the issue's classifier check, not in
+# the default suite
 @pytest.mark.slow
 def test_a_longer_run_makes_clips_the_classifier_hears_as_several_words(tmp_path):
     """800 steps (4,000 critic updates): the classifier hears several different words in G's clips where the
