@@ -138,7 +138,7 @@ def test_a_short_run_learns_the_pitch_classifier_and_g_follows_it(tmp_path):
     assert images.shape == (2, 2, 128, 64), "raw=True: G's own (log-magnitude, IF) images"
 
 
-# about 17 minutes on one thread (0.45 s a step, quiet machine)
+# 14 to 27 minutes on one thread (0.4 to 0.8 s a step, by the load)
 @pytest.mark.slow
 def test_a_long_run_makes_notes_at_the_pitch_asked_for(tmp_path):
     """The issue's check: after 2,000 steps at batch 64 YIN hears the pitch asked for (within 50 cents) in far
