@@ -14,7 +14,8 @@ trained at its final resolution in one go (no growing), which a small CPU model 
   a plain linear output went below the floor, which D alone could see, and G fell silent too.)
 - D: a 1x1 conv 2 -> w, four 3x3 stride-2 convs doubling to 8w (LeakyReLU 0.2, no normalization:
   WGAN-GP's penalty is per sample), then two heads on the 8w x 8 x 4 features: the critic's score
-  and the auxiliary pitch classifier's logits (the paper's ACGAN-style pitch loss).
+  and the auxiliary pitch classifier's logits (the paper's pitch loss, trained on real notes only:
+  :class:`~gankit.games.audio.AuxWassersteinGP`).
   ``D(x, y)`` is the critic alone (what the gradient penalty differentiates);
   ``D(x, y, classify=True)`` returns ``(score, pitch_logits)`` from one pass.
 """
