@@ -54,6 +54,11 @@ class ConcatDiscriminator(nn.Module):
             h = h[:, :, None, None].expand(-1, -1, x.shape[2], x.shape[3])
         return torch.cat([x, h], 1)
 
+    @property
+    def per_sample(self) -> bool:
+        """The label maps are per sample, so the wrapper is exactly as per sample as its inner net."""
+        return getattr(self.inner, "per_sample", False)
+
     def features(self, x: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
         return self.inner.features(self._join(x, y))
 

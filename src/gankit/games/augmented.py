@@ -21,6 +21,9 @@ from ..errors import GankitError
 
 
 class AugmentedView:
+    #: never one forward over real and fake (gankit.nets.one_pass): ADA watches the real batch by identity
+    per_sample = False
+
     def __init__(self, D: nn.Module, augment: nn.Module, watch: torch.Tensor | None = None):
         self.D, self.augment, self.watch = D, augment, watch
         self.real_logits: list[torch.Tensor] = []

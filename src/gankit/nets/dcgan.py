@@ -64,6 +64,9 @@ class DCGANGenerator(nn.Module):
 
 
 class DCGANDiscriminator(nn.Module):
+    #: each sample's output depends on that sample alone, BatchNorm apart (:mod:`gankit.nets.one_pass`)
+    per_sample = True
+
     def __init__(self, image_size: int = 28, channels: int = 1, width: int = 64, norm: str = "batch"):
         super().__init__()
         base, n = _stages(image_size)

@@ -33,6 +33,9 @@ class MLPGenerator(nn.Module):
 
 
 class MLPDiscriminator(nn.Module):
+    #: each sample's output depends on that sample alone, BatchNorm apart (:mod:`gankit.nets.one_pass`)
+    per_sample = True
+
     def __init__(self, in_shape: tuple[int, ...], hidden: int = 256, depth: int = 3):
         super().__init__()
         layers, width = [], math.prod(in_shape)

@@ -77,6 +77,9 @@ class ZooEncoder(nn.Module):
 
 
 class ZooDiscriminator(nn.Module):
+    #: each sample's output depends on that sample alone, BatchNorm apart (:mod:`gankit.nets.one_pass`)
+    per_sample = True
+
     def __init__(self, channels: int = 1, width: int = 64, norm: str = "batch"):
         super().__init__()
         self.feature_dim = 16 * width
