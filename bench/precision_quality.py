@@ -1,9 +1,10 @@
 """Does bf16 autocast hurt GAN training? fp32 vs bf16, same model, seeds and steps, side by side.
 
     python bench/precision_quality.py [--model dcgan] [--arch zoo] [--steps 1000] [--seeds 0,1,2]
+    python bench/precision_quality.py --vary fakes ...   # fresh fakes for G's step vs D's reused
 
 For each seed, trains the model twice through ``gankit.train`` (identical config but the
-precision), samples 2000 images with a fixed seed and measures their distance to 2000 test
+precision, or with ``--vary fakes`` but ``reuse_fakes``), samples 2000 images with a fixed seed and measures their distance to 2000 test
 images (FID on gankit's classifier when available, else a pixel Fréchet distance; see _quality.py).
 Prints per-seed figures, the mean and spread per precision, and whether the bf16 mean is within
 the seed-to-seed noise of fp32 (|difference of means| <= 2 x the larger standard deviation),
@@ -28,6 +29,12 @@ import gankit  # noqa: E402
 from gankit.data import get_dataset  # noqa: E402
 from gankit.perf.machine import describe  # noqa: E402
 
+#: what --vary compares: (arm name, train() keys), the baseline first
+ARMS = {
+    "precision": [("fp32", {"precision": "fp32"}), ("bf16", {"precision": "bf16"})],
+    "fakes": [("fresh", {"reuse_fakes": False}), ("reused", {"reuse_fakes": True})],
+}
+
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -39,6 +46,9 @@ def main() -> None:
     p.add_argument("--seeds", default="0,1,2")
     p.add_argument("--metric", default="auto", choices=("auto", "fid", "pixel"))
     p.add_argument("--threads", type=int, default=None, help="torch intra-op threads (default: torch's choice; 1 is far faster on a machine oversubscribed by other work)")
+    p.add_argument("--vary", choices=sorted(ARMS), default="precision",
+                   help="what the two arms differ in (default precision: fp32 vs bf16; fakes: G's step on fresh "
+                        "fakes vs the D step's, at the default precision)")
     args = p.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -51,37 +61,37 @@ def main() -> None:
     print(f"# {args.model} (arch {args.arch or 'default'}, width {args.width or 'default'}), batch {args.batch_size}, "
           f"{args.steps} steps, seeds {seeds}; metric: {name}, 2000 samples vs 2000 test images (lower is better)")
     print()
-    print("| seed | fp32 | bf16 | fp32 s | bf16 s |")
+    (base, base_keys), (other, other_keys) = ARMS[args.vary]
+    print(f"| seed | {base} | {other} | {base} s | {other} s |")
     print("|---:|---:|---:|---:|---:|")
-    scores: dict[str, list[float]] = {"fp32": [], "bf16": []}
-    times: dict[str, float] = {"fp32": 0.0, "bf16": 0.0}
+    scores: dict[str, list[float]] = {base: [], other: []}
+    times: dict[str, float] = {base: 0.0, other: 0.0}
     with tempfile.TemporaryDirectory() as tmp:
         for seed in seeds:
             row = {}
-            for precision in ("fp32", "bf16"):
+            for arm, keys in ((base, base_keys), (other, other_keys)):
                 t0 = time.perf_counter()
                 run = gankit.train(model=args.model, arch=args.arch, width=args.width, dataset="fashion-mnist",
-                                   steps=args.steps, batch_size=args.batch_size, seed=seed, precision=precision,
+                                   steps=args.steps, batch_size=args.batch_size, seed=seed, **keys,
                                    sample_every=10**9, checkpoint_every=10**9, log_every=100, diagnostics=False,
-                                   out=Path(tmp) / f"{precision}-{seed}", quiet=True, data=train)
+                                   out=Path(tmp) / f"{arm}-{seed}", quiet=True, data=train)
                 elapsed = time.perf_counter() - t0
-                times[precision] += elapsed
+                times[arm] += elapsed
                 score = metric(run.sample(2000, seed=1234))
-                scores[precision].append(score)
-                row[precision] = (score, elapsed)
-            print(f"| {seed} | {row['fp32'][0]:.4f} | {row['bf16'][0]:.4f} | {row['fp32'][1]:.0f} | "
-                  f"{row['bf16'][1]:.0f} |", flush=True)
+                scores[arm].append(score)
+                row[arm] = (score, elapsed)
+            print(f"| {seed} | {row[base][0]:.4f} | {row[other][0]:.4f} | {row[base][1]:.0f} | "
+                  f"{row[other][1]:.0f} |", flush=True)
     mean = {k: statistics.mean(v) for k, v in scores.items()}
     std = {k: statistics.stdev(v) if len(v) > 1 else 0.0 for k, v in scores.items()}
     print()
     for k in scores:
         print(f"{k}: {name} mean {mean[k]:.4f} +- {std[k]:.4f} (std over seeds); wall-clock {times[k]:.0f} s")
     noise = 2 * max(std.values())
-    diff = mean["bf16"] - mean["fp32"]
-    verdict = "within noise" if abs(diff) <= noise else ("bf16 WORSE" if diff > 0 else "bf16 better")
-    print(f"bf16 - fp32 = {diff:+.4f} (noise band +-{noise:.4f}): {verdict}; "
-          f"wall-clock ratio fp32/bf16 {times['fp32'] / max(times['bf16'], 1e-9):.2f}x")
-
+    diff = mean[other] - mean[base]
+    verdict = "within noise" if abs(diff) <= noise else (f"{other} WORSE" if diff > 0 else f"{other} better")
+    print(f"{other} - {base} = {diff:+.4f} (noise band +-{noise:.4f}): {verdict}; "
+          f"wall-clock ratio {base}/{other} {times[base] / max(times[other], 1e-9):.2f}x")
 
 if __name__ == "__main__":
     main()

@@ -35,8 +35,9 @@ SCENARIOS = {
     "dragan": dict(model="dragan"),                        # penalty around perturbed reals
     "r1-lazy": dict(model="gan", r1=1.0, r1_every=2),      # a lazy penalty phase sharing D's optimizer
     "infogan": dict(model="infogan"),                      # an auxiliary head (Q) trained in both phases
-    "dcgan-sync-bn": dict(model="dcgan", dataset="fashion-mnist", width=8, sync_bn=True),
-    "dcgan-local-bn": dict(model="dcgan", dataset="fashion-mnist", width=8),
+    # reuse_fakes False: one process would reuse D's fakes on images, which multi-process runs do not
+    "dcgan-sync-bn": dict(model="dcgan", dataset="fashion-mnist", width=8, sync_bn=True, reuse_fakes=False),
+    "dcgan-local-bn": dict(model="dcgan", dataset="fashion-mnist", width=8, reuse_fakes=False),
 }
 EQUIVALENCE_STEPS = 6
 GLOBAL_BATCH = 16

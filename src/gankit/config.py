@@ -97,6 +97,7 @@ class TrainConfig:
     precision: str = "auto"       # bf16 autocast where the hardware has native bf16 (docs/performance.md)
     compile: bool = False        # torch.compile G and D (compile time is logged as compile_s)
     channels_last: bool = False  # NHWC memory format for conv nets (measure: bench/engine_options.py)
+    reuse_fakes: bool | None = None  # G's step on D's fakes (None: the family's default; gankit.objectives.base)
     sync_bn: bool = False        # multi-process: batchnorm statistics over the global batch (gankit.sync_batchnorm)
     sample_every: int = 500
     checkpoint_every: int = 1000
@@ -187,7 +188,8 @@ class TrainConfig:
             raise GankitError(f"diffaugment must be a policy, not {self.diffaugment!r} (e.g. diffaugment: color,translation,cutout)")
         if self.diffaugment and self.ada:
             raise GankitError("--diffaugment and --ada both augment D's inputs (use one of them)")
-        for name in ("critic_warmup", "compile", "channels_last", "diagnostics", "tensorboard", "ada", "sync_bn"):
+        for name in ("critic_warmup", "compile", "channels_last", "reuse_fakes", "diagnostics", "tensorboard", "ada",
+                     "sync_bn"):
             value = getattr(self, name)
             if value is not None and not isinstance(value, bool):
                 raise GankitError(f"{name.replace('_', '-')} must be true or false, not {value!r} (e.g. {name}: true)")

@@ -192,8 +192,9 @@ class Trainer:
         self.freeze_untrained = True
         self._untrained = {}  # phase name -> the parameters to freeze for it, listed once
         for phase in self.phases:
-            trained = {id(q) for q in game.parameters_of(phase)}
-            self._untrained[phase.name] = [q for q in game.parameters() if id(q) not in trained]
+            unfrozen = {id(q) for q in game.parameters_of(phase)}
+            unfrozen |= {id(q) for name in phase.keeps_graph for q in game.nets[name].parameters()}
+            self._untrained[phase.name] = [q for q in game.parameters() if id(q) not in unfrozen]
         self._keys = {p.name: (f"{p.name.lower()}_loss", f"grad_norm_{p.name.lower()}") for p in self.phases}
         if cfg.compile:
             for net in game.nets.values():  # in place: state_dict keys stay the same

@@ -303,8 +303,35 @@ def latent_game(spec: DataSpec, cfg: TrainConfig, G: nn.Module, D: nn.Module, ob
         optim_g=OptimSpec(cfg.optim_g, cfg.lr_g, tuple(cfg.betas_g or ())),
         optim_d=OptimSpec(cfg.optim_d, cfg.lr_d, tuple(cfg.betas_d or ())),
         n_critic=cfg.n_critic, critic_warmup=bool(cfg.critic_warmup), r1=float(cfg.r1 or 0.0),
-        r1_every=cfg.r1_every or 16, ema={"G": cfg.ema} if cfg.ema else {}, **extra,
+        r1_every=cfg.r1_every or 16, ema={"G": cfg.ema} if cfg.ema else {},
+        reuse_fakes=_reuse_fakes(cfg, objective, spec), **extra,
     )
+
+
+def _reuse_fakes(cfg: TrainConfig, objective: Objective, spec: DataSpec) -> bool:
+    """Whether G's step reuses D's fakes: the objective's default (``reuse_fakes_default``) on images,
+    or what --reuse-fakes / --no-reuse-fakes asked for. Only with one D step per G step: with several,
+    the G step would see the fakes of the last critic step alone. Not by default on 2D points, whose
+    tiny MLPs gain no time from it and where it was a wash on the ring (docs/performance.md). Not in
+    multi-process runs: they average batchnorm statistics in place after every update, which G's kept
+    graph has saved, and their equivalence with one process was measured for fresh fakes only."""
+    from .distributed import launched
+
+    default = type(objective).reuse_fakes_default
+    one_d_step = cfg.n_critic == 1 and not cfg.critic_warmup
+    if cfg.reuse_fakes is None:
+        return bool(default) and one_d_step and spec.kind == "image" and not launched()
+    if cfg.reuse_fakes and launched():
+        raise GankitError("--reuse-fakes is for one process for now: with several, a rank's G graph would "
+                          "outlive the batchnorm averaging of the D update (drop --reuse-fakes, or use --nproc 1)")
+    if cfg.reuse_fakes and default is None:
+        raise GankitError(f"--reuse-fakes: {cfg.model}'s G step draws fakes of its own, which D's step cannot "
+                          "provide (drop --reuse-fakes)")
+    if cfg.reuse_fakes and not one_d_step:
+        raise GankitError(f"--reuse-fakes needs one D step per G step, not n_critic {cfg.n_critic}"
+                          f"{' with the critic warm-up' if cfg.critic_warmup else ''} (use --n-critic 1 "
+                          "--no-critic-warmup, or drop --reuse-fakes)")
+    return bool(cfg.reuse_fakes)
 
 
 def _nets(spec: DataSpec, cfg: TrainConfig, d_norm: str = "batch", g_in: int = 0, d_extra: int = 0):
@@ -328,7 +355,8 @@ register(
     summary="the original GAN with fully connected nets",
     paper="Goodfellow et al. 2014, Generative Adversarial Nets",
     loss="D: binary cross-entropy real vs fake; G: -log D(G(z)) (non-saturating), "
-         "or log(1 - D(G(z))) with --g-loss minimax",
+         "or log(1 - D(G(z))) with --g-loss minimax; on images G's step reuses D's fakes, as the usual PyTorch "
+         "loop does (--no-reuse-fakes: fresh z, as the paper's Algorithm 1)",
     arch="mlp", bce=True,
 )(_plain_gan)
 register(

@@ -14,7 +14,7 @@ CONFIG_FLAGS = ("model", "plugins", "dataset", "data_root", "image_size", "chann
                 "arch", "width", "z_dim", "g_loss", "n_critic", "critic_warmup", "lr_g", "lr_d", "seed", "device", "precision",
                 "sample_every", "checkpoint_every", "log_every",
                 "optim_g", "optim_d", "params", "label_smoothing", "instance_noise",
-                "diagnostics", "compile", "channels_last", "sync_bn", "tensorboard", "ema", "r1", "r1_every", "stage_kimg",
+                "diagnostics", "compile", "channels_last", "reuse_fakes", "sync_bn", "tensorboard", "ema", "r1", "r1_every", "stage_kimg",
                 "subset", "subset_seed", "labels_per_class", "label_seed", "diffaugment", "ada", "ada_target", "ada_kimg",
                 "eval_every", "eval_metrics", "eval_n")
 
@@ -107,6 +107,9 @@ def add_arguments(t) -> None:
                    help="torch.compile G and D (the first step pays the compile time, logged as compile_s)")
     t.add_argument("--channels-last", action="store_true", default=None,
                    help="channels_last (NHWC) memory format for the conv nets")
+    t.add_argument("--reuse-fakes", action=argparse.BooleanOptionalAction, default=None,
+                   help="the G step reuses the D step's fakes: one G forward per step, as the usual loop does "
+                        "(default on for the BCE models on images with one D step per G step; docs/performance.md)")
     t.add_argument("--nproc", type=process_count, metavar="N",
                    help="train with N processes on this machine (re-runs itself under torchrun; --batch-size is "
                         "the global batch, split over them; see docs/distributed.md; default 1)")

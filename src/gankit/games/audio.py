@@ -36,6 +36,7 @@ class AuxWassersteinGP(WassersteinGP):
     trained on real notes only (see the module docstring). ``aux_ce_fake`` is logged, not trained on."""
 
     conditional = True
+    reuse_fakes_default = None  # its G loss draws its own notes (for the pitches its head scores)
 
     def __init__(self, latent: Latent, penalty: float = 10.0, drift: float = 0.001, class_weight: float = 10.0):
         super().__init__(latent, penalty=penalty, drift=drift)

@@ -58,6 +58,8 @@ class Phase:
     by ``every`` so the regularizer keeps its weight on average. ``optim`` None shares the
     optimizer of the phase named ``shares``. ``fresh_batch``: each of its updates draws a new
     real batch (D phases); the others reuse the last batch drawn (G sees the labels D saw).
+    ``keeps_graph``: nets the phase does not train but whose graph its loss keeps for a later phase
+    (the D step's fakes, reused by the G step): the Trainer leaves them unfrozen for it.
     """
 
     name: str
@@ -67,6 +69,7 @@ class Phase:
     every: int = 1
     repeat: Callable[[int], int] = every_step
     fresh_batch: bool = False
+    keeps_graph: tuple[str, ...] = ()
 
     def __post_init__(self):
         if (self.optim is None) == (self.shares is None):

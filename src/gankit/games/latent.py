@@ -8,7 +8,9 @@ Game interface unchanged, so the zoo moved here without being rewritten. Its pha
 - ``Dreg`` (with ``r1`` > 0): the R1 penalty (Mescheder et al. 2018), ``r1/2 E||grad_x D(x)||^2``
   on the last real batch, lazily: every ``r1_every``-th D update, scaled by ``r1_every``, with D's
   optimizer (StyleGAN2's lazy regularization).
-- ``G``: one update, on the labels (and, for feature matching, the real images) of D's last batch.
+- ``G``: one update, on the labels (and, for feature matching, the real images) of D's last batch;
+  with ``reuse_fakes`` (one D step per G step), on the fakes of that D step too
+  (:meth:`~gankit.objectives.base.Objective.fake_for_generator`).
 
 With an ``augment`` module (``--diffaugment``, ``--ada``), every loss sees D through an
 :class:`~gankit.games.augmented.AugmentedView`; ADA's probability is steered from D's outputs on the
@@ -36,7 +38,8 @@ R1_EVERY = 16  # StyleGAN2's lazy R1 interval
 class LatentGame(Game):
     def __init__(self, G: nn.Module, D: nn.Module, objective: Objective, spec, optim_g: OptimSpec,
                  optim_d: OptimSpec, n_critic: int = 1, critic_warmup: bool = False, r1: float = 0.0,
-                 r1_every: int = R1_EVERY, ema: dict[str, float] | None = None, augment: nn.Module | None = None):
+                 r1_every: int = R1_EVERY, ema: dict[str, float] | None = None, augment: nn.Module | None = None,
+                 reuse_fakes: bool = False):
         super().__init__()
         self.nets = nn.ModuleDict({"G": G, "D": D})
         self.objective = objective
@@ -46,6 +49,7 @@ class LatentGame(Game):
         self.r1, self.r1_every = r1, r1_every
         self.ema = dict(ema or {})
         self.augment = augment  # a submodule when set: ADA's p is saved with the game
+        objective.reuse_fakes = reuse_fakes  # G's step on D's fakes (Objective.fake_for_generator)
 
     @property
     def latent(self):
@@ -53,7 +57,9 @@ class LatentGame(Game):
 
     def phases(self) -> list[Phase]:
         critic = partial(critic_steps, n_critic=self.n_critic, warmup=self.critic_warmup)
-        phases = [Phase("D", ("D",), self.optim_d, repeat=critic, fresh_batch=True)]
+        # reused fakes: G's graph is built in the D phase, so G stays unfrozen there
+        keep = ("G",) if self.objective.reuse_fakes else ()
+        phases = [Phase("D", ("D",), self.optim_d, repeat=critic, fresh_batch=True, keeps_graph=keep)]
         if self.r1 > 0:
             phases.append(Phase("Dreg", ("D",), None, shares="D", every=self.r1_every, repeat=critic))
         phases.append(Phase("G", ("G",), self.optim_g))
@@ -95,6 +101,8 @@ class LatentGame(Game):
     def after_step(self, phase: str, info: StepInfo) -> None:
         if phase == "D":
             self.objective.after_discriminator_step(self.nets["D"])
+        if phase == "G":
+            self.objective._kept = None  # a G loss that did not take D's fakes must not keep their graph
 
     def sampler(self, nets: dict[str, nn.Module] | None = None) -> LatentSampler:
         G = (nets or {}).get("G", self.nets["G"])

@@ -28,6 +28,8 @@ def logit_and_features(D, x):
 
 
 class ACGAN(MinimaxGAN):
+    reuse_fakes_default = None  # its G loss draws its own fakes (for the classes it scores)
+
     def __init__(self, latent, feature_dim: int, num_classes: int, class_weight: float = 1.0, **kwargs):
         super().__init__(latent, conditional=True, **kwargs)
         self.aux = nn.Linear(feature_dim, num_classes)

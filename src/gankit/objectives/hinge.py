@@ -22,6 +22,8 @@ from .penalties import orthogonal_regularization
 
 
 class HingeGAN(Objective):
+    reuse_fakes_default = False  # --reuse-fakes asks for it (not measured for quality here)
+
     def __init__(self, latent: Latent, conditional: bool = False, ortho: float = 0.0):
         super().__init__(latent)
         self.conditional = conditional
@@ -29,12 +31,12 @@ class HingeGAN(Objective):
 
     def discriminator_loss(self, G, D, real, labels):
         fake = self.fake_for_discriminator(G, real, labels)
-        out_real, out_fake = D(real, labels).float(), D(fake, labels).float()
+        out_real, out_fake = (out.float() for out in self.score_real_and_fake(D, real, fake, labels))
         loss = F.relu(1.0 - out_real).mean() + F.relu(1.0 + out_fake).mean()
         return loss, {"d_real": out_real.detach().mean(), "d_fake": out_fake.detach().mean()}
 
     def generator_loss(self, G, D, batch_size, labels, device, real=None):
-        loss = -D(self.generate(G, batch_size, labels, device), labels).float().mean()
+        loss = -D(self.fake_for_generator(G, batch_size, labels, device), labels).float().mean()
         if not self.ortho:
             return loss, {}
         ortho = orthogonal_regularization(G.ortho_parameters())

@@ -24,6 +24,8 @@ from .minimax import MinimaxGAN, bce_discriminator_loss
 
 
 class InfoGAN(MinimaxGAN):
+    reuse_fakes_default = None  # its G loss draws its own fakes (with the codes Q must recover)
+
     def __init__(self, latent, feature_dim: int, info_weight: float = 1.0, **kwargs):
         # conditional: fixed grids and --class pin the categorical code (labels never train it)
         super().__init__(latent, conditional=True, **kwargs)

@@ -15,16 +15,18 @@ from .base import Latent, Objective
 
 
 class LeastSquaresGAN(Objective):
+    reuse_fakes_default = False  # --reuse-fakes asks for it (not measured for quality here)
+
     def __init__(self, latent: Latent, a: float = 0.0, b: float = 1.0, c: float = 1.0):
         super().__init__(latent)
         self.a, self.b, self.c = a, b, c
 
     def discriminator_loss(self, G, D, real, labels):
         fake = self.fake_for_discriminator(G, real, labels)
-        out_real, out_fake = D(real, labels).float(), D(fake, labels).float()
+        out_real, out_fake = (out.float() for out in self.score_real_and_fake(D, real, fake, labels))
         loss = 0.5 * (out_real - self.b).pow(2).mean() + 0.5 * (out_fake - self.a).pow(2).mean()
         return loss, {"d_real": out_real.detach().mean(), "d_fake": out_fake.detach().mean()}
 
     def generator_loss(self, G, D, batch_size, labels, device, real=None):
-        out = D(self.generate(G, batch_size, labels, device), labels).float()
+        out = D(self.fake_for_generator(G, batch_size, labels, device), labels).float()
         return 0.5 * (out - self.c).pow(2).mean(), {}

@@ -35,6 +35,8 @@ def bce_discriminator_loss(real_logits: torch.Tensor, fake_logits: torch.Tensor,
 
 
 class MinimaxGAN(Objective):
+    reuse_fakes_default = True  # as the usual loop (the PyTorch DCGAN example) does
+
     def __init__(self, latent: Latent, g_loss: str = "non-saturating", real_target: float = 1.0,
                  conditional: bool = False):
         super().__init__(latent)
@@ -46,8 +48,7 @@ class MinimaxGAN(Objective):
 
     def discriminator_loss(self, G, D, real, labels):
         fake = self.fake_for_discriminator(G, real, labels)
-        real_logits = D(real, labels)
-        fake_logits = D(fake, labels)
+        real_logits, fake_logits = self.score_real_and_fake(D, real, fake, labels)
         loss = bce_discriminator_loss(real_logits, fake_logits, self.real_target)
         return loss, {
             "d_real": torch.sigmoid(real_logits.detach().float()).mean(),
@@ -68,5 +69,5 @@ class MinimaxGAN(Objective):
         return F.softplus(-logits).mean()
 
     def generator_loss(self, G, D, batch_size, labels, device, real=None):
-        fake = self.generate(G, batch_size, labels, device)
+        fake = self.fake_for_generator(G, batch_size, labels, device)
         return self.adversarial_generator_loss(D, fake, labels, real), {}

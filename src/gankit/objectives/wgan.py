@@ -24,13 +24,15 @@ from .penalties import gradient_penalty, interpolate
 
 
 class WassersteinGAN(Objective):
+    reuse_fakes_default = False  # --reuse-fakes asks for it (not measured for quality here)
+
     def __init__(self, latent: Latent, clip: float | None = 0.01):
         super().__init__(latent)
         self.clip = clip
         self.drift = 0.0
 
     def critic_terms(self, D, real, fake, labels):
-        out_real, out_fake = D(real, labels).float(), D(fake, labels).float()
+        out_real, out_fake = (out.float() for out in self.score_real_and_fake(D, real, fake, labels))
         stats = {"d_real": out_real.detach().mean(), "d_fake": out_fake.detach().mean()}
         loss = out_fake.mean() - out_real.mean()
         if self.drift:
@@ -42,7 +44,7 @@ class WassersteinGAN(Objective):
         return self.critic_terms(D, real, fake, labels)
 
     def generator_loss(self, G, D, batch_size, labels, device, real=None):
-        return -D(self.generate(G, batch_size, labels, device), labels).float().mean(), {}
+        return -D(self.fake_for_generator(G, batch_size, labels, device), labels).float().mean(), {}
 
     @torch.no_grad()
     def after_discriminator_step(self, D):
