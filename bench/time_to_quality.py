@@ -98,7 +98,7 @@ class _Eval(Callback):
 
     def on_log(self, trainer, record):
         # record["wall_time"] is the engine's own training clock (file output and callbacks excluded)
-        self.tracker.check(trainer.G, trainer.step_count, record["wall_time"])
+        self.tracker.check(trainer.sampler().G, trainer.step, record["wall_time"])
 
 
 def run_gankit(arch: str, seed: int, batch_size: int, every: int, tracker: Tracker, data, out: Path) -> dict:

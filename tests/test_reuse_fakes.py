@@ -80,6 +80,14 @@ def test_families_that_cannot_or_do_not_by_default():
         _trainer("wgan-gp", reuse_fakes=True)
 
 
+def test_multi_process_runs_draw_fresh_fakes_and_refuse_the_flag(monkeypatch):
+    monkeypatch.setenv("RANK", "0")
+    monkeypatch.setenv("WORLD_SIZE", "2")
+    assert not _trainer().game.objective.reuse_fakes
+    with pytest.raises(GankitError, match="--nproc 1"):
+        _trainer(reuse_fakes=True)
+
+
 def test_the_command_line_names_the_fix(capsys, tmp_path):
     argv = ["train", *RING, "--model", "wgan", "--reuse-fakes", "--out", str(tmp_path / "r")]
     assert_one_line_error(capsys, argv, "--reuse-fakes", "--n-critic 1")
