@@ -4,7 +4,8 @@
     python bench/precision_quality.py --vary fakes ...   # fresh fakes for G's step vs D's reused
 
 For each seed, trains the model twice through ``gankit.train`` (identical config but the
-precision, or with ``--vary fakes`` but ``reuse_fakes``), samples 2000 images with a fixed seed and measures their distance to 2000 test
+precision, or with ``--vary fakes`` but ``reuse_fakes``), samples 2000 images with a fixed seed and
+measures their distance to 2000 test
 images (FID on gankit's classifier when available, else a pixel Fréchet distance; see _quality.py).
 Prints per-seed figures, the mean and spread per precision, and whether the bf16 mean is within
 the seed-to-seed noise of fp32 (|difference of means| <= 2 x the larger standard deviation),

@@ -21,11 +21,15 @@ DIGITS = get_dataset("fashion-mnist").subset(256, seed=0)
 RING_DATA = get_dataset("ring8")
 
 
+#: the run folder of every trainer here (they write nothing that one test reads from another)
+RUNS = tempfile.TemporaryDirectory()
+
+
 def _trainer(model="gan", **kw) -> Trainer:
     cfg = resolve(TrainConfig(model=model, dataset="fashion-mnist", arch="zoo", width=8, batch_size=16, **kw),
                   DIGITS.spec)
     torch.manual_seed(0)
-    return Trainer(cfg, build_game(cfg, DIGITS.spec), DIGITS, Path(tempfile.mkdtemp()), torch.device("cpu"),
+    return Trainer(cfg, build_game(cfg, DIGITS.spec), DIGITS, Path(RUNS.name), torch.device("cpu"),
                    Precision("fp32", "test"), quiet=True)
 
 

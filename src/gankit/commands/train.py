@@ -14,7 +14,8 @@ CONFIG_FLAGS = ("model", "plugins", "dataset", "data_root", "image_size", "chann
                 "arch", "width", "z_dim", "g_loss", "n_critic", "critic_warmup", "lr_g", "lr_d", "seed", "device", "precision",
                 "sample_every", "checkpoint_every", "log_every",
                 "optim_g", "optim_d", "params", "label_smoothing", "instance_noise",
-                "diagnostics", "compile", "channels_last", "reuse_fakes", "sync_bn", "tensorboard", "ema", "r1", "r1_every", "stage_kimg",
+                "diagnostics", "compile", "channels_last", "reuse_fakes", "sync_bn", "tensorboard", "ema", "r1", "r1_every",
+                "stage_kimg",
                 "subset", "subset_seed", "labels_per_class", "label_seed", "diffaugment", "ada", "ada_target", "ada_kimg",
                 "eval_every", "eval_metrics", "eval_n")
 

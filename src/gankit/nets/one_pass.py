@@ -3,7 +3,8 @@
 Why: a D step scores a real batch and a fake batch. Two forwards over half-size batches cost two
 rounds of kernels, and autograd sums two weight gradients per layer in the backward pass; one
 forward over the concatenation does the same arithmetic in fewer, larger operations. On the zoo
-``gan`` at batch 64 in bf16 this is about a tenth of the step (docs/performance.md, "One D forward").
+``gan`` at batch 64 in bf16 this is about a tenth of the step (docs/performance.md, "Reusing D's fakes
+and one D forward").
 
 It is the same computation only where D treats each sample on its own. BatchNorm does not: in
 training it normalises by the statistics of the batch it is given, and a real batch and a fake
@@ -11,9 +12,10 @@ batch have different statistics. Mixing them changes the algorithm (DCGAN's prac
 usual advice, is separate real and fake batches). So, in :func:`forward_parts`, every BatchNorm
 layer normalises each part by that part's own statistics and updates its running statistics part
 after part, as the separate forwards would. A net vouches that the rest of its forward is per
-sample with the attribute ``per_sample = True`` (a wrapper passes on its inner net's); :func:`can_run_together` refuses anything
-this cannot vouch for (spectral norm's power iteration runs once per forward, SyncBatchNorm's
-statistics span processes, a compiled net would recompile), and those keep separate forwards.
+sample with the attribute ``per_sample = True`` (a wrapper passes on its inner net's);
+:func:`can_run_together` refuses anything this cannot vouch for (spectral norm's power iteration
+runs once per forward, SyncBatchNorm's statistics span processes, a compiled net would recompile),
+and those keep separate forwards.
 """
 
 from __future__ import annotations
