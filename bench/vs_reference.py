@@ -7,7 +7,9 @@ through PIL + DataLoader (2 workers, as in the PyTorch DCGAN example), fp32, pla
 losses read with .item() every step. gankit: the Trainer step as ``gankit train`` runs it, with
 its defaults (dataset in memory as uint8, batches by index, ``--precision auto``, fused Adam), and
 also forced to fp32 to show how much of the gain is the loop and how much the precision.
-Both train the minimax game (non-saturating G loss) with Adam(2e-4, betas 0.5/0.999).
+Both train the minimax game (non-saturating G loss) with Adam(2e-4, betas 0.5/0.999). The usual
+loop is timed in a fresh Python process each time, with the same thread count, so that nothing
+gankit sets for its own process (its allocator thresholds: gankit.allocator) reaches it.
 
 Each configuration is timed ``--repeats`` times, interleaved, and the best (lowest) median-of-
 chunks ms/step is kept, so that load from other processes hurts every loop alike. Prints a
@@ -17,6 +19,7 @@ markdown table to paste into docs/performance.md.
 from __future__ import annotations
 
 import argparse
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -34,9 +37,22 @@ LABELS = {"dcgan": "dcgan (DCGAN nets, Radford et al.)", "zoo": "zoo backbone (L
 
 
 def reference_ms(arch: str, batch_size: int, steps: int, warmup: int, workers: int) -> float:
-    loop = ref.ReferenceLoop(arch, batch_size, seed=0, workers=workers)
+    """The usual loop's ms/step, timed in a fresh Python process: gankit's Trainer changes this process's
+    allocator (gankit.allocator), and the usual loop is measured as its users run it."""
+    argv = [sys.executable, __file__, "--reference-only", arch, str(batch_size), str(steps), str(warmup),
+            str(workers), str(torch.get_num_threads())]
+    done = subprocess.run(argv, capture_output=True, text=True)
+    if done.returncode:
+        raise SystemExit(f"the reference loop failed:\n{done.stderr}")
+    return float(done.stdout.split()[-1])
+
+
+def _reference_only(arch: str, batch_size: str, steps: str, warmup: str, workers: str, threads: str) -> None:
+    torch.set_num_threads(int(threads))
+    torch.manual_seed(0)
+    loop = ref.ReferenceLoop(arch, int(batch_size), seed=0, workers=int(workers))
     try:
-        return 1000 * ref.time_steps(loop.step, steps, warmup)
+        print(1000 * ref.time_steps(loop.step, int(steps), int(warmup)))
     finally:
         loop.close()
 
@@ -87,5 +103,8 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    torch.manual_seed(0)
-    main()
+    if sys.argv[1:2] == ["--reference-only"]:
+        _reference_only(*sys.argv[2:])
+    else:
+        torch.manual_seed(0)
+        main()

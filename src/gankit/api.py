@@ -38,7 +38,7 @@ from .threads import recorded as threads_record
 DEFAULT_STEPS = 2000
 #: fields a resume may change; everything else comes from the run's config.yaml
 RESUMABLE_OVERRIDES = ("steps", "epochs", "sample_every", "checkpoint_every", "log_every", "keep_checkpoints",
-                       "eval_every", "eval_metrics", "eval_n")
+                       "grad_norm_every", "eval_every", "eval_metrics", "eval_n")
 
 
 class Run:

@@ -103,6 +103,9 @@ class TrainConfig:
     checkpoint_every: int = 1000
     keep_checkpoints: int = 3
     log_every: int = 50
+    # the logged gradient norms (and the divergence alarm's input) from every Nth update of each phase and the
+    # first of each log window: a full norm reads every gradient once more (docs/performance.md)
+    grad_norm_every: int = 4
     grid_size: int = 64
     # watchers of training: pitfall alarms (gankit.diagnostics)
     diagnostics: bool = True
@@ -126,7 +129,7 @@ class TrainConfig:
             if not 0 <= value < limit:
                 bound = "2**63" if limit == 2**63 else limit
                 raise GankitError(f"{name.replace('_', '-')} must be in [0, {bound}), not {value} (e.g. 0)")
-        positive = ["batch_size", "sample_every", "checkpoint_every", "log_every", "grid_size"]
+        positive = ["batch_size", "sample_every", "checkpoint_every", "log_every", "grad_norm_every", "grid_size"]
         positive += [n for n in ("steps", "image_size", "width", "z_dim", "n_critic", "eval_every", "eval_n", "r1_every",
                                    "subset", "labels_per_class")
                      if getattr(self, n) is not None]

@@ -23,6 +23,7 @@ from tqdm.asyncio import tqdm as console_tqdm
 from tqdm.auto import tqdm
 
 from . import distributed as dist
+from .allocator import keep_freed_memory
 from .checkpoint import FORMAT, save_atomic, snapshot
 from .safe_write import append_line
 from .stop_signals import Interrupted, StopRequest
@@ -171,6 +172,8 @@ class Trainer:
         # slice of every global batch with gradients averaged (gankit.distributed says why by hand)
         self.world, self.rank = world_size(), rank()
         self.per_rank_batch = dist.per_rank_batch(cfg.batch_size, self.world)
+        if device.type == "cpu":
+            keep_freed_memory()  # no page faults on every step's big tensors (gankit.allocator)
         self.game = game.to(device)
         dist.broadcast_state(self.game)
         self.phases: list[Phase] = game.phases()
@@ -196,6 +199,7 @@ class Trainer:
             unfrozen |= {id(q) for name in phase.keeps_graph for q in game.nets[name].parameters()}
             self._untrained[phase.name] = [q for q in game.parameters() if id(q) not in unfrozen]
         self._keys = {p.name: (f"{p.name.lower()}_loss", f"grad_norm_{p.name.lower()}") for p in self.phases}
+        self._updates = {p.name: 0 for p in self.phases}  # updates made by this Trainer: when a norm is due
         if cfg.compile:
             for net in game.nets.values():  # in place: state_dict keys stay the same
                 net.compile()
@@ -320,7 +324,10 @@ class Trainer:
         if self.world > 1:
             dist.all_reduce_gradients(self._reduced[phase.name])
         loss_key, norm_key = self._keys[phase.name]
-        self._add(norm_key, _grad_norm(optimizer, self.scaler))
+        turn = self._updates[phase.name]
+        self._updates[phase.name] = turn + 1
+        if turn % self.cfg.grad_norm_every == 0 or norm_key not in self._sums:  # a sample, one per window at least
+            self._add(norm_key, _grad_norm(optimizer, self.scaler))
         self.scaler.step(optimizer)
         self.scaler.update()
         self.game.after_step(phase.name, info)

@@ -12,7 +12,7 @@ HELP = "train a model (or --resume a run)"
 #: flags that map one-to-one onto TrainConfig keys (None = not given on the command line)
 CONFIG_FLAGS = ("model", "plugins", "dataset", "data_root", "image_size", "channels", "steps", "epochs", "batch_size",
                 "arch", "width", "z_dim", "g_loss", "n_critic", "critic_warmup", "lr_g", "lr_d", "seed", "device", "precision",
-                "sample_every", "checkpoint_every", "log_every",
+                "sample_every", "checkpoint_every", "log_every", "grad_norm_every",
                 "optim_g", "optim_d", "params", "label_smoothing", "instance_noise",
                 "diagnostics", "compile", "channels_last", "reuse_fakes", "sync_bn", "tensorboard", "ema", "r1", "r1_every",
                 "stage_kimg",
@@ -122,6 +122,9 @@ def add_arguments(t) -> None:
                    help=f"save a checkpoint every N steps (default {default.checkpoint_every})")
     t.add_argument("--log-every", type=positive_int, metavar="N",
                    help=f"average the losses over N steps per metrics.jsonl record (default {default.log_every})")
+    t.add_argument("--grad-norm-every", type=positive_int, metavar="N",
+                   help="log the gradient norms from every Nth update of each net (and the first of each log "
+                        f"window); 1 = every update (default {default.grad_norm_every})")
     t.add_argument("--tensorboard", action="store_true", default=None,
                    help="also write scalars and sample grids as TensorBoard event files (RUN/tensorboard)")
     t.add_argument("--eval-every", type=positive_int,
