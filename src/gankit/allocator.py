@@ -8,13 +8,13 @@ the zoo gan, and a 25 MB bf16-to-fp32 gradient cast took 4.5 ms instead of 0.5 m
 (docs/performance.md, "Page faults"). CUDA has PyTorch's caching allocator for this; on the CPU,
 PyTorch's tuning guide recommends preloading jemalloc or tcmalloc. gankit cannot preload a library
 into a process that is already running, but glibc's own ``mallopt`` can raise both thresholds at run
-time, which gives the same effect: freed blocks stay in the heap and are reused.
+time, which gives the same effect: freed blocks stay in the heap and are reused. The price is the
+same as theirs: the process keeps the memory of its peak instead of handing it back between steps.
 """
 
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 
 # glibc's <malloc.h> parameter numbers
 _M_TRIM_THRESHOLD = -1
@@ -42,11 +42,11 @@ def keep_freed_memory() -> bool:
 
 def _set_thresholds() -> bool:
     try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-        mallopt = libc.mallopt
+        libc = ctypes.CDLL(None)  # the symbols already loaded: the C library's among them
         if not hasattr(libc, "gnu_get_libc_version"):  # mallopt's parameter numbers are glibc's
             return False
-    except (OSError, AttributeError):
+        mallopt = libc.mallopt
+    except (OSError, AttributeError, TypeError):  # TypeError: Windows has no "the process itself"
         return False
     mallopt.argtypes = [ctypes.c_int, ctypes.c_int]
     mallopt.restype = ctypes.c_int
