@@ -2,11 +2,18 @@
 
 import resource
 import sys
+import tempfile
 
 import pytest
 import torch
 
+import gankit.allocator as allocator
+import gankit.engine as engine
 from gankit.allocator import keep_freed_memory
+from gankit.config import TrainConfig
+from gankit.data import get_dataset
+from gankit.models import build_game, resolve
+from gankit.precision import Precision
 
 glibc_only = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="mallopt is glibc's")
 
@@ -25,25 +32,17 @@ def test_a_freed_block_is_reused_without_page_faults():
     pages = (64 << 20) // resource.getpagesize()
     # the guard: a 64 MB block is above glibc's own (adaptive, at most 32 MB) mmap threshold, so by default
     # every allocation is a fresh mmap and touches every page anew. Unless this process already kept it.
-    if not keep_freed_memory.__globals__["_done"]:
+    if not allocator._done:
         assert _faults_per_allocation(64) > pages / 2
     assert keep_freed_memory() is True
     assert _faults_per_allocation(64) < pages / 100
 
 
 def test_the_trainer_asks_for_it_on_the_cpu(monkeypatch):
-    import gankit.engine as engine
-    from gankit.config import TrainConfig
-    from gankit.data import get_dataset
-    from gankit.models import build_game, resolve
-    from gankit.precision import Precision
-
     calls = []
     monkeypatch.setattr(engine, "keep_freed_memory", lambda: calls.append(1) or True)
     data = get_dataset("ring8")
     cfg = resolve(TrainConfig(model="gan", dataset="ring8"), data.spec)
-    import tempfile
-
     with tempfile.TemporaryDirectory() as tmp:
         engine.Trainer(cfg, build_game(cfg, data.spec), data, tmp, torch.device("cpu"), Precision("fp32", "test"),
                        quiet=True)
