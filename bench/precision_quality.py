@@ -5,8 +5,8 @@
 
 For each seed, trains the model twice through ``gankit.train`` (identical config but the
 precision, or with ``--vary fakes`` but ``reuse_fakes``), samples 2000 images with a fixed seed and
-measures their distance to 2000 test
-images (FID on gankit's classifier when available, else a pixel Fréchet distance; see _quality.py).
+measures their distance to 2000 test images (FID on gankit's classifier when available, else a pixel
+Fréchet distance; see _quality.py).
 Prints per-seed figures, the mean and spread per precision, and whether the bf16 mean is within
 the seed-to-seed noise of fp32 (|difference of means| <= 2 x the larger standard deviation),
 which is the criterion for making bf16 the ``auto`` choice. Also prints the wall-clock of both.
