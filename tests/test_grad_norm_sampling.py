@@ -17,11 +17,19 @@ from test_cli_errors import RING, assert_one_line_error
 RING_DATA = get_dataset("ring8")
 
 
-def _run(tmp_path, monkeypatch, steps: int, **kw) -> tuple[list[int], list[dict]]:
-    """Train gan on ring8; returns the D updates (0-based) whose norm was measured, and the records."""
+def _trainer(tmp_path, **kw) -> Trainer:
     cfg = resolve(TrainConfig(model="gan", dataset="ring8", batch_size=16, **kw), RING_DATA.spec)
-    trainer = Trainer(cfg, build_game(cfg, RING_DATA.spec), RING_DATA, tmp_path, torch.device("cpu"),
-                      Precision("fp32", "test"), quiet=True)
+    return Trainer(cfg, build_game(cfg, RING_DATA.spec), RING_DATA, tmp_path, torch.device("cpu"),
+                   Precision("fp32", "test"), quiet=True)
+
+
+def _run(tmp_path, monkeypatch, steps: int, state: dict | None = None, **kw) -> tuple[list[int], list[dict]]:
+    """Train gan on ring8 (from ``state`` when given); returns the D updates (0-based) whose norm was
+    measured, and the records."""
+    trainer = _trainer(tmp_path, **kw)
+    cfg = trainer.cfg
+    if state is not None:
+        trainer.load_state_dict(state)
     measured = []
     real_norm = engine._grad_norm
 
@@ -39,6 +47,16 @@ def test_every_nth_update_and_the_first_of_each_window(tmp_path, monkeypatch):
     measured, records = _run(tmp_path, monkeypatch, 12, log_every=6, grad_norm_every=4)
     assert measured == [0, 4, 6, 8]  # 6 opens the second window; 8 is the next 4th
     assert len(records) == 2 and all(r["grad_norm_d"] > 0 and r["grad_norm_g"] > 0 for r in records)
+
+
+def test_a_resumed_run_samples_the_updates_of_an_uninterrupted_one(tmp_path, monkeypatch):
+    (tmp_path / "first").mkdir()
+    (tmp_path / "resumed").mkdir()
+    first = _trainer(tmp_path / "first", log_every=6, grad_norm_every=4)
+    first.fit(6)
+    measured, _ = _run(tmp_path / "resumed", monkeypatch, 12, state=first.state_dict(), log_every=6,
+                       grad_norm_every=4)
+    assert measured == [6, 8]  # as uninterrupted (above); a count restarted at the resume gives [0, 4]
 
 
 def test_a_short_window_still_logs_a_norm(tmp_path, monkeypatch):

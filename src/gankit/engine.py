@@ -199,7 +199,9 @@ class Trainer:
             unfrozen |= {id(q) for name in phase.keeps_graph for q in game.nets[name].parameters()}
             self._untrained[phase.name] = [q for q in game.parameters() if id(q) not in unfrozen]
         self._keys = {p.name: (f"{p.name.lower()}_loss", f"grad_norm_{p.name.lower()}") for p in self.phases}
-        self._updates = {p.name: 0 for p in self.phases}  # updates made by this Trainer: when a norm is due
+        # updates made so far, per phase: every grad_norm_every-th measures its norm (saved, so a resume
+        # samples the same updates as an uninterrupted run)
+        self._updates = {p.name: 0 for p in self.phases}
         if cfg.compile:
             for net in game.nets.values():  # in place: state_dict keys stay the same
                 net.compile()
@@ -513,6 +515,7 @@ class Trainer:
             "ema": {name: net.state_dict() for name, net in self.ema.items()},
             "optimizers": {name: opt.state_dict() for name, opt in self.optimizers.items() if name in owners},
             "phase_counts": dict(self.phase_counts),
+            "updates": dict(self._updates),
             "scaler": self.scaler.state_dict(),
             "data": self.data.state_dict(),
             "rng": {"torch": torch.get_rng_state(),
@@ -549,6 +552,7 @@ class Trainer:
         self.images = int(images) if images is not None else self.data.images_drawn()
         self.phase_counts.update({k: int(v) for k, v in state.get("phase_counts", {}).items()
                                   if k in self.phase_counts})
+        self._updates.update({k: int(v) for k, v in state.get("updates", {}).items() if k in self._updates})
         self.train_seconds = float(state.get("train_seconds", 0.0))
         ranks = state.get("ranks") or []
         if self.rank < len(ranks):
