@@ -47,3 +47,39 @@ def test_pixel_fd_is_zero_for_the_same_set_and_grows_with_difference():
     b = (a.float() * 0.5).to(torch.uint8)
     assert abs(ref.pixel_fd(a, a)) < 1e-6
     assert ref.pixel_fd(a, b) > 0.01
+
+
+def test_onednn_profile_counts_what_torchs_flop_counter_counts(tmp_path):
+    """bench/onednn_profile.py reads oneDNN's own lines for each primitive and derives its multiply-adds
+    from the problem descriptor; for a convolution and a transposed one (forward and both backward
+    passes), they add up to torch's FLOP count / 2."""
+    import torch.nn.functional as F
+    from onednn_profile import multiply_adds, primitive_lines
+    from torch.utils.flop_counter import FlopCounterMode
+
+    x = torch.randn(4, 8, 12, 10, requires_grad=True)
+    w = torch.randn(16, 8, 4, 4, requires_grad=True)
+    wt = torch.randn(16, 3, 4, 4, requires_grad=True)
+
+    def step():
+        y = F.conv2d(x, w, stride=2, padding=1)  # 4x16x6x5
+        F.conv_transpose2d(y, wt, stride=2, padding=1).square().sum().backward()
+
+    rows, _ = primitive_lines(step, 1, 0, tmp_path / "onednn.log")
+    kinds = {r[5] for r in rows}
+    assert {"convolution", "deconvolution"} <= kinds, kinds
+    with FlopCounterMode(display=False) as counter:
+        step()
+    counted = sum(multiply_adds(r[5], r[-2]) for r in rows)
+    assert counted == counter.get_total_flops() // 2 > 0
+
+
+def test_onednn_profile_reads_matmul_and_conv_descriptors():
+    from onednn_profile import multiply_adds
+
+    assert multiply_adds("matmul", "64x1024:1024x6272") == 64 * 1024 * 6272
+    assert multiply_adds("matmul", "3x64x32:3x32x16") == 3 * 64 * 32 * 16  # batched
+    assert multiply_adds("convolution", "mb2_ic3oc4_ih8oh4kh4sh2dh0ph1_iw8ow4kw4sw2dw0pw1") == 2 * 4 * 3 * 16 * 16
+    assert multiply_adds("convolution", "mb2_g2ic4oc6_ih8oh8kh3sh1dh0ph1") == 2 * 6 * 2 * 64 * 9  # square, grouped
+    assert multiply_adds("deconvolution", "mb2_ic4oc1_ih7oh14kh4sh2dh0ph1_iw7ow14kw4sw2dw0pw1") == 2 * 4 * 49 * 16
+    assert multiply_adds("reorder", "64x64x14x14") == 0
