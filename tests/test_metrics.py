@@ -170,6 +170,22 @@ def test_conditional_accuracy():
     assert r["cond_acc_per_class"] == {0: 0.5, 1: 1.0, 2: 0.75}
 
 
+def test_nearest_squared_equals_brute_force_across_tiles():
+    """The tiled k-nearest search, with queries and references each larger than one tile, gives the k
+    smallest squared distances of a brute-force cdist; a query that is in the reference gets 0."""
+    from gankit.metrics.distances import TILE_COLS, TILE_ROWS, nearest_squared
+
+    g = torch.Generator().manual_seed(3)
+    ref = torch.randn(2 * TILE_COLS + 37, 8, generator=g)
+    queries = torch.cat([torch.randn(TILE_ROWS + 5, 8, generator=g), ref[:3]])
+    brute = torch.cdist(queries.double(), ref.double()).pow(2).topk(3, 1, largest=False).values
+    for k in (1, 3):
+        got = nearest_squared(queries, ref, k)
+        assert got.shape == (len(queries), k)
+        assert torch.allclose(got.double(), brute[:, :k], atol=1e-4)
+    assert nearest_squared(queries, ref)[-3:].abs().max() < 1e-4
+
+
 def test_memorization_copies_versus_fresh_draws():
     g = torch.Generator().manual_seed(9)
     train = torch.randn(4000, 16, generator=g)

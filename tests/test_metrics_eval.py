@@ -36,6 +36,17 @@ def test_shipped_classifier_is_accurate_and_small():
     assert meta["test_accuracy"] >= 0.90 and "gankit features train" in meta["command"]
 
 
+def test_classifier_features_do_not_depend_on_the_batch(fashion_train):
+    """The extractor runs the classifier in cache-sized batches (features.CLASSIFIER_BATCH): the same features
+    as one batch of all the images."""
+    extractor = get_extractor("classifier", "fashion-mnist")
+    images = fashion_train.data[:300]
+    batched = extractor(images)["features"]
+    whole = extractor(images, batch_size=len(images))["features"]
+    assert extractor.batch_size < len(images) and batched.shape == whole.shape
+    assert torch.allclose(batched, whole, atol=1e-5)
+
+
 def test_features_train_is_seeded_and_records_accuracy(tmp_path, capsys):
     from gankit.metrics.train_classifier import train_classifier
 

@@ -14,17 +14,13 @@ from __future__ import annotations
 
 import torch
 
-from .distances import squared_distance_blocks
+from .distances import nearest_squared
 from .registry import register_metric
 
 def nearest_distance(queries: torch.Tensor, reference: torch.Tensor, exclude_self: bool = False) -> torch.Tensor:
     """Each query's distance to its nearest reference row (with ``exclude_self``, its second nearest: the
     query itself is in the reference)."""
-    out = torch.empty(len(queries))
-    for start, d2 in squared_distance_blocks(queries, reference):
-        nearest = d2.topk(2, dim=1, largest=False).values[:, 1] if exclude_self else d2.min(1).values
-        out[start:start + len(d2)] = nearest.clamp_min(0).sqrt()
-    return out
+    return nearest_squared(queries, reference, 2 if exclude_self else 1)[:, -1].clamp_min(0).sqrt()
 
 
 def memorization(fake_features, train_features, reference: int = 2000, quantile: float = 0.05,

@@ -14,16 +14,13 @@ from __future__ import annotations
 
 import torch
 
-from .distances import squared_distance_blocks
+from .distances import nearest_squared, squared_distance_blocks
 from .registry import register_metric
 
 def _kth_neighbour_radii(x: torch.Tensor, ks: tuple[int, ...]) -> dict[int, torch.Tensor]:
     """Squared distance from each row of ``x`` to its k-th nearest other row, for each k in ``ks``."""
-    kmax = max(ks)
-    sorted_d2 = torch.empty(len(x), kmax + 1)
-    for start, d2 in squared_distance_blocks(x, x):
-        # the smallest distance is the point itself (0); neighbour k is at sorted position k
-        sorted_d2[start:start + len(d2)] = d2.topk(kmax + 1, dim=1, largest=False).values
+    # the smallest distance is the point itself (0); neighbour k is at sorted position k
+    sorted_d2 = nearest_squared(x, x, max(ks) + 1)
     return {k: sorted_d2[:, k].clamp_min(0) for k in ks}
 
 
