@@ -4,7 +4,9 @@ PR/DC and the memorization check only ever compare distances with each other or 
 work on squared distances, ``|q|^2 + |r|^2 - 2 q.r`` (one matmul and two in-place adds per block), and
 take square roots of the few numbers they keep. ``torch.cdist`` computes the same matmul but then
 copies, clamps and square-roots every entry of the block: that was about a third of their time on
-10k x 60k (docs/metrics.md, "Speed").
+10k x 60k (docs/metrics.md, "Speed"). Blocks are sized to stay in the CPU's cache between the matmul
+that writes them and the passes that read them; a nearest-neighbour search in a large reference
+(:func:`nearest_squared`) is cut into tiles along the reference too.
 """
 
 from __future__ import annotations
@@ -47,9 +49,11 @@ def nearest_squared(queries: torch.Tensor, reference: torch.Tensor, k: int = 1) 
         best = None
         for col in range(0, len(reference), TILE_COLS):
             d2 = torch.addmm(ref_sq[col:col + TILE_COLS], q, ref_t[:, col:col + TILE_COLS], alpha=-2)
-            part = d2.min(1, keepdim=True).values if k == 1 else d2.topk(min(k, d2.shape[1]), 1, largest=False).values
-            if best is not None:
-                part = torch.minimum(best, part) if k == 1 else torch.cat([best, part], 1).topk(k, 1, largest=False).values
-            best = part
+            if k == 1:
+                part = d2.min(1, keepdim=True).values
+                best = part if best is None else torch.minimum(best, part)
+            else:
+                part = d2.topk(min(k, d2.shape[1]), 1, largest=False).values
+                best = part if best is None else torch.cat([best, part], 1).topk(k, 1, largest=False).values
         out[start:start + len(q)] = best + q.pow(2).sum(1, keepdim=True)
     return out
