@@ -9,11 +9,12 @@ unfaulted memory and casts look several times slower than they are (docs/perform
 faults"). oneDNN's verbose mode times each primitive inside the library and allocates nothing, so this
 script switches it on (``torch.backends.mkldnn.verbose``) for ``--steps`` steps after an untimed
 warm-up, reads the lines oneDNN writes to the process's standard output, and prints per primitive: ms
-per step, calls per step, multiply-adds and the rate they ran at (GMAC/s), beside the rate of a 2048^3
-matmul in the same precision measured just before. What is not in oneDNN (the optimizer, casts,
-batchnorm, activations, autograd; and fp32 matmuls, which torch sends to MKL, so the usual loop's
-linear layers are missing from its table) is the step's wall time minus the primitives' sum. Verbose
-mode itself adds a few per cent to the step. Markdown, to paste into docs/performance.md.
+per step, calls per step, multiply-adds and the rate they ran at (GMAC/s), beside the best rate of a
+square matmul in the same precision measured just before (``gankit.perf.peak.matmul_peak``). What is
+not in oneDNN (the optimizer, casts, batchnorm, activations, autograd; and fp32 matmuls, which torch
+sends to MKL, so the usual loop's linear layers are missing from its table) is the step's wall time
+minus the primitives' sum. Verbose mode itself adds a few per cent to the step. Markdown, to paste
+into docs/performance.md.
 """
 
 from __future__ import annotations
@@ -88,19 +89,6 @@ def primitive_lines(step, steps: int, warmup: int, log: Path) -> tuple[list[list
     return rows, wall
 
 
-def matmul_rate(dtype: torch.dtype) -> float:
-    """GMAC/s of a 2048^3 matmul in ``dtype``, now (the best of 5)."""
-    a, b = torch.randn(2048, 2048, dtype=dtype), torch.randn(2048, 2048, dtype=dtype)
-    for _ in range(2):
-        a @ b
-    best = float("inf")
-    for _ in range(5):
-        t = time.perf_counter()
-        a @ b
-        best = min(best, time.perf_counter() - t)
-    return 2048 ** 3 / best / 1e9
-
-
 def report(label: str, rows: list[list[str]], wall: float, steps: int, top: int, peak: float) -> None:
     # fields: onednn_verbose, v1, primitive, exec, engine, kind, implementation, prop_kind, memory
     # descriptors, attributes, auxiliary, problem, time (ms); read from both ends
@@ -114,7 +102,7 @@ def report(label: str, rows: list[list[str]], wall: float, steps: int, top: int,
     macs = sum(n * multiply_adds(k[0], k[2]) for k, (n, _) in table.items()) / steps
     print(f"#### {label}: {step_ms:.1f} ms per step, {in_onednn:.1f} ms of it in oneDNN "
           f"({in_onednn / step_ms:.0%}), {macs / 1e9:.2f} G multiply-adds at {macs / in_onednn / 1e6:.0f} GMAC/s "
-          f"(a 2048^3 matmul: {peak:.0f})\n")
+          f"(a square matmul: {peak:.0f})\n")
     print("| primitive | pass | problem | ms / step | calls / step | GMAC/s |")
     print("|---|---|---|---:|---:|---:|")
     for (kind, prop, problem), (n, ms) in sorted(table.items(), key=lambda kv: -kv[1][1])[:top]:
@@ -140,6 +128,10 @@ def main() -> None:
 
     from gankit.perf.bench import bench_trainer, prepare_bench
     from gankit.perf.machine import describe
+    from gankit.perf.peak import matmul_peak
+
+    def peak_gmacs(precision: str) -> float:
+        return matmul_peak(precision) / 2  # GFLOP/s -> multiply-adds
 
     print(f"> bench/onednn_profile.py: {describe()}")
     print(f"> {args.arch} nets, batch {args.batch_size}, {args.steps} steps timed by oneDNN after {args.warmup}\n")
@@ -152,15 +144,13 @@ def main() -> None:
                 rows, wall = primitive_lines(loop.step, args.steps, args.warmup, log)
             finally:
                 loop.close()
-            report("usual loop (bench/_reference.py, fp32)", rows, wall, args.steps, args.top,
-                   matmul_rate(torch.float32))
+            report("usual loop (bench/_reference.py, fp32)", rows, wall, args.steps, args.top, peak_gmacs("fp32"))
         if args.side in ("gankit", "both"):
             cfg, data, device, precision = prepare_bench("dcgan", args.batch_size, args.precision, "cpu",
                                                          arch=args.arch)
             trainer = bench_trainer(cfg, data, device, precision, Path(tmp) / "run")
             rows, wall = primitive_lines(trainer.step, args.steps, args.warmup, log)
-            dtype = torch.bfloat16 if precision.name == "bf16" else torch.float32
-            report(f"gankit step ({precision.name})", rows, wall, args.steps, args.top, matmul_rate(dtype))
+            report(f"gankit step ({precision.name})", rows, wall, args.steps, args.top, peak_gmacs(precision.name))
 
 
 if __name__ == "__main__":
